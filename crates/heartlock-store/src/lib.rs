@@ -1,0 +1,1 @@
+//! heartlock-store
