@@ -1,1 +1,3 @@
-//! heartlock-server
+//! The Heartlock HTTP server: axum app, middleware, API and web UI.
+pub mod middleware;
+pub mod problem;
