@@ -1,1 +1,9 @@
-//! heartlock-core
+//! Heartlock's domain: no I/O, no web, no database. Everything here is plain
+//! functions and types that the store, the server and the CLI build on.
+pub mod clock;
+pub mod crypto;
+pub mod ids;
+pub mod token;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use crypto::{CryptoError, Keyring, Opened};
