@@ -1,1 +1,17 @@
-//! heartlock-store
+//! Heartlock's database: embedded migrations and one repository API over
+//! SQLite and PostgreSQL. Every query is written once, in SQL both databases
+//! accept (`$N` placeholders, TEXT/BIGINT columns), and runs through sqlx's
+//! `Any` driver. The store persists ciphertext only and never decides
+//! permissions.
+mod connect;
+mod encrypted;
+mod error;
+mod server_secrets;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use connect::{Backend, DbTarget, Store, StoreOptions};
+pub use encrypted::{EncryptedColumn, EncryptedRow};
+pub use error::StoreError;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

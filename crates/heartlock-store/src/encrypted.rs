@@ -1,0 +1,97 @@
+//! Generic access to every encrypted column, for key rotation. The store
+//! hands out ciphertext and the context it is bound to; it never decrypts.
+use crate::{Result, Store};
+
+/// Every column holding a Fernet token. Adding an encrypted column means
+/// adding it here, so `rotate-key` can never miss one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncryptedColumn {
+    SecretVersionValue,
+    ServerSecretValue,
+}
+
+impl EncryptedColumn {
+    pub const ALL: [EncryptedColumn; 2] =
+        [EncryptedColumn::SecretVersionValue, EncryptedColumn::ServerSecretValue];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EncryptedColumn::SecretVersionValue => "secret values",
+            EncryptedColumn::ServerSecretValue => "server keys",
+        }
+    }
+
+    /// The binding context of a row's ciphertext (see `Keyring::seal`).
+    pub fn context(self, id: &str) -> String {
+        match self {
+            EncryptedColumn::SecretVersionValue => format!("secret_version:{id}"),
+            EncryptedColumn::ServerSecretValue => format!("server_secret:{id}"),
+        }
+    }
+
+    fn select_batch(self) -> &'static str {
+        match self {
+            EncryptedColumn::SecretVersionValue => {
+                "SELECT id, value_ct FROM secret_versions WHERE id > $1 AND value_ct IS NOT NULL ORDER BY id LIMIT $2"
+            }
+            EncryptedColumn::ServerSecretValue => {
+                "SELECT name, value_ct FROM server_secrets WHERE name > $1 ORDER BY name LIMIT $2"
+            }
+        }
+    }
+
+    fn compare_and_swap(self) -> &'static str {
+        match self {
+            EncryptedColumn::SecretVersionValue => {
+                "UPDATE secret_versions SET value_ct = $1 WHERE id = $2 AND value_ct = $3"
+            }
+            EncryptedColumn::ServerSecretValue => {
+                "UPDATE server_secrets SET value_ct = $1 WHERE name = $2 AND value_ct = $3"
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EncryptedRow {
+    pub id: String,
+    pub ciphertext: String,
+}
+
+impl Store {
+    /// Rows of `column` with id greater than `after`, in id order.
+    pub async fn encrypted_batch(
+        &self,
+        column: EncryptedColumn,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<EncryptedRow>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(column.select_batch())
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, ciphertext)| EncryptedRow { id, ciphertext })
+            .collect())
+    }
+
+    /// Replaces a ciphertext only if it is still `old` (a concurrent write
+    /// wins); returns whether the row was updated.
+    pub async fn replace_ciphertext(
+        &self,
+        column: EncryptedColumn,
+        id: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<bool> {
+        let done = sqlx::query(column.compare_and_swap())
+            .bind(new)
+            .bind(id)
+            .bind(old)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
