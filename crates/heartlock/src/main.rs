@@ -1,1 +1,57 @@
-fn main() {}
+//! `heartlock`: the server and the CLI in one binary. This file is only the
+//! command tree; each command lives in `commands/`.
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod commands;
+mod logging;
+
+#[derive(Parser)]
+#[command(name = "heartlock", version, about = "Heartlock: a self-hosted secrets manager for teams")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (applies migrations first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print every setting's effective value and where it came from (secrets redacted).
+    Config,
+    /// Check the configuration for problems.
+    Check {
+        /// List every production-hardening problem; exit 1 if there is any.
+        #[arg(long)]
+        deploy: bool,
+    },
+    /// Print a new encryption key (same format as Python's Fernet.generate_key()).
+    GenKey,
+    /// Re-encrypt every stored value under the first of the configured keys.
+    RotateKey {
+        /// Only report which values still need an old key; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::GenKey => commands::admin::gen_key(),
+        Command::Config => commands::admin::config(),
+        Command::Check { deploy } => commands::admin::check(deploy),
+        Command::Serve => commands::run_async(commands::serve::serve()),
+        Command::Migrate => commands::run_async(commands::admin::migrate()),
+        Command::RotateKey { dry_run } => commands::run_async(commands::admin::rotate_key(dry_run)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("heartlock: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Building the application: from settings to a running, hardened router.
+use crate::error::BootError;
+use crate::keys::{self, KeySource};
+use crate::middleware::{HttpPolicy, harden};
+use crate::problem::Problem;
+use crate::services::key_check;
+use crate::state::AppState;
+use crate::health;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use heartlock_config::Settings;
+use heartlock_core::Clock;
+use heartlock_store::{DbTarget, Store, StoreOptions};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where the database is, from DATABASE_URL.
+pub fn db_target(settings: &Settings) -> Result<DbTarget, BootError> {
+    if settings.is_postgres() {
+        return Ok(DbTarget::Postgres(settings.database_url.expose().to_string()));
+    }
+    settings.sqlite_path().map(DbTarget::Sqlite).ok_or_else(|| {
+        BootError::Store(heartlock_store::StoreError::Unavailable(
+            "DATABASE_URL: an in-memory SQLite database cannot be shared by the server".into(),
+        ))
+    })
+}
+
+pub async fn connect_store(settings: &Settings) -> Result<Store, BootError> {
+    let mut opts = StoreOptions::new(db_target(settings)?);
+    opts.conn_max_age = Duration::from_secs(settings.db_conn_max_age_secs);
+    Ok(Store::connect(&opts).await?)
+}
+
+/// Opens the database, applies migrations, resolves and checks the keys.
+pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState, BootError> {
+    let (keyring, key_source) = keys::resolve_keyring(&settings)?;
+    let store = connect_store(&settings).await?;
+    store.migrate().await?;
+    key_check::verify_key(&store, &keyring, &key_source, clock.now_ms()).await?;
+    if key_source == KeySource::Ephemeral {
+        tracing::warn!("encryption key source: ephemeral (see the warning above)");
+    } else {
+        tracing::info!(source = %key_source, keys = keyring.len(), "encryption key loaded");
+    }
+    Ok(AppState { settings: Arc::new(settings), store, keyring: Arc::new(keyring), key_source, clock })
+}
+
+pub fn http_policy(settings: &Settings) -> HttpPolicy {
+    HttpPolicy {
+        debug: settings.debug,
+        allowed_hosts: settings.allowed_hosts.clone(),
+        secure_ssl_redirect: settings.secure_ssl_redirect,
+        cors_allowed_origins: settings.cors_allowed_origins.clone(),
+        csrf_trusted_origins: settings.csrf_trusted_origins().to_vec(),
+        base_url: settings.base_url.clone(),
+        max_body_bytes: settings.max_body_bytes,
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let policy = Arc::new(http_policy(&state.settings));
+    let app = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(not_found)
+        .with_state(state);
+    harden(app, policy)
+}
+
+async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found")
+}
+
+/// Serves until `shutdown` resolves; in-flight requests then finish.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state.clone());
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    state.store.close().await;
+    result
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received: finishing in-flight requests");
+}

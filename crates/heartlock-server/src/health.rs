@@ -1,0 +1,30 @@
+//! Probes for load balancers and orchestrators.
+use crate::problem::Problem;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// The process is alive and serving HTTP.
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// The database answers and every migration is applied.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let unavailable = |detail: &str| {
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready")
+            .with_detail(detail.to_string())
+            .into_response()
+    };
+    if state.store.ping().await.is_err() {
+        return unavailable("the database is not reachable");
+    }
+    match state.store.pending_migrations().await {
+        Ok(0) => Json(json!({ "status": "ready", "database": format!("{:?}", state.store.backend()).to_lowercase() })).into_response(),
+        Ok(n) => unavailable(&format!("{n} database migration(s) not applied")),
+        Err(_) => unavailable("cannot read the migration state"),
+    }
+}

@@ -1,0 +1,92 @@
+//! A live server on 127.0.0.1:0 with its own database, for integration tests.
+#![allow(dead_code)]
+use heartlock_config::{Secret, Settings};
+use heartlock_core::{Clock, SystemClock};
+use heartlock_server::AppState;
+use heartlock_store::Backend;
+use heartlock_store::testing::TestDb;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub state: AppState,
+    pub db: TestDb,
+    pub dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// Test settings: DEBUG on, a fresh key, the given database; `tweak` edits.
+pub fn settings_for(db: &TestDb, dir: &std::path::Path, tweak: impl FnOnce(&mut Settings)) -> Settings {
+    let mut s = Settings::for_tests(dir);
+    s.database_url = Secret::new(db.url.clone());
+    s.encryption_key = Some(Secret::new(heartlock_core::Keyring::generate_key()));
+    tweak(&mut s);
+    s
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let db = TestDb::new(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let settings = settings_for(&db, dir.path(), tweak);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let state = heartlock_server::boot(settings, clock).await.expect("boot");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(heartlock_server::serve(state.clone(), listener, async move {
+            let _ = rx.await;
+        }));
+        Self {
+            addr,
+            base: format!("http://{addr}"),
+            state,
+            db,
+            dir,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().unwrap();
+        }
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// One `#[tokio::test]` per backend: `backend_test!(name, |backend| async move {..})`.
+#[macro_export]
+macro_rules! backend_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)(heartlock_store::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)(heartlock_store::Backend::Postgres).await;
+            }
+        }
+    };
+}

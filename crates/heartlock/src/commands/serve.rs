@@ -1,0 +1,26 @@
+//! `heartlock serve`.
+use crate::logging;
+use heartlock_core::SystemClock;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub async fn serve() -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let settings = super::load_settings()?;
+    logging::init(settings.log_format);
+    let bind = settings.bind;
+    let state = heartlock_server::boot(settings, Arc::new(SystemClock)).await?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|source| heartlock_server::BootError::Bind { addr: bind.to_string(), source })?;
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        %addr,
+        database = ?state.store.backend(),
+        startup_ms = started.elapsed().as_millis() as u64,
+        "heartlock listening"
+    );
+    heartlock_server::serve(state, listener, heartlock_server::shutdown_signal()).await?;
+    tracing::info!("heartlock stopped");
+    Ok(ExitCode::SUCCESS)
+}
