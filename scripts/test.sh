@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: installs test dependencies if missing, then runs every
+# test on SQLite and on the PostgreSQL server at 127.0.0.1:5432
+# (override with HEARTLOCK_TEST_PG_URL; each test creates and drops its own database).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-test-deps.sh
+cargo test --workspace --all-targets "$@"
