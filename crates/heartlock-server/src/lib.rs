@@ -1,5 +1,6 @@
 //! The Heartlock HTTP server: axum app, middleware, API and web UI.
 pub mod app;
+pub mod audit;
 pub mod error;
 pub mod health;
 pub mod keys;

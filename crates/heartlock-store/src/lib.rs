@@ -3,6 +3,7 @@
 //! accept (`$N` placeholders, TEXT/BIGINT columns), and runs through sqlx's
 //! `Any` driver. The store persists ciphertext only and never decides
 //! permissions.
+mod audit;
 mod connect;
 mod encrypted;
 mod error;

@@ -1,1 +1,129 @@
 //! HTTP hardening layers.
+//!
+//! [`harden`] is the single entry point: it wraps the application router in
+//! every cross-cutting protection (request ids, access log, security headers,
+//! host check, HTTPS redirect, CORS, CSRF origin check, body limit).
+
+mod body_limit;
+mod cors;
+mod csrf;
+mod guard;
+mod headers;
+mod host;
+mod origin;
+mod request_id;
+mod tls;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state, map_response_with_state};
+use tower::ServiceBuilder;
+use tower_http::LatencyUnit;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use headers::{CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY, STRICT_TRANSPORT_SECURITY};
+pub use host::host_allowed;
+pub use tls::request_is_secure;
+
+/// Everything [`harden`] needs to know about the deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpPolicy {
+    /// Development mode: no HSTS and no HTTPS redirect.
+    pub debug: bool,
+    /// Django semantics: `"example.com"` exact, `".example.com"` domain and
+    /// subdomains, `"*"` anything. Empty refuses every host.
+    pub allowed_hosts: Vec<String>,
+    /// Redirect plain-HTTP requests to HTTPS (ignored when `debug`).
+    pub secure_ssl_redirect: bool,
+    /// Exact origins allowed to read responses cross-origin; `"*"` allows
+    /// anonymous reads from anywhere (never with credentials).
+    pub cors_allowed_origins: Vec<String>,
+    /// Origins allowed to send state-changing requests, in addition to the
+    /// request's own origin and `base_url`. Also accepts `https://*.domain`.
+    pub csrf_trusted_origins: Vec<String>,
+    /// Public base URL, e.g. `https://secrets.example.com`.
+    pub base_url: Option<String>,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpPolicy {
+    /// Production-safe defaults: HTTPS enforced, no host allowed until
+    /// configured, no cross-origin access, 1 MiB bodies.
+    fn default() -> Self {
+        Self {
+            debug: false,
+            allowed_hosts: Vec::new(),
+            secure_ssl_redirect: true,
+            cors_allowed_origins: Vec::new(),
+            csrf_trusted_origins: Vec::new(),
+            base_url: None,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Wrap `router` in the hardening stack. Call it last: routes added to the
+/// returned router afterwards would bypass the stack.
+///
+/// Layers, outermost first, and why they sit where they do:
+/// 1. request id (sanitize, set, propagate) — first, so every response,
+///    even an early refusal, carries the id and the span can log it;
+/// 2. trace — sees the final status of everything below, including
+///    refusals, and already knows the request id;
+/// 3. security headers, then `Cache-Control: no-store` on `/api/` — outside
+///    every refusal so 400/403/413/301/404 responses get them too;
+/// 4. host check — reject forged hosts before they reach any URL building
+///    (the redirect below reuses the host);
+/// 5. HTTPS redirect — before CORS/CSRF so nothing is processed over HTTP;
+/// 6. CORS — answers preflights (which are not unsafe) and decorates
+///    responses, including CSRF refusals, so allowed origins can read them;
+/// 7. CSRF origin check — only for requests that will reach the app;
+/// 8. 413 -> problem mapping, then the body limit (Content-Length check up
+///    front, `Limited` body while streaming) and axum's extractor limit.
+///
+/// The stack wraps the whole router (not each route), so it also covers
+/// 404s and 405s and runs before routing.
+pub fn harden(router: Router, policy: Arc<HttpPolicy>) -> Router {
+    let guard = Arc::new(guard::Guard::new(Arc::clone(&policy)));
+    let redirect = !policy.debug && policy.secure_ssl_redirect;
+    let max = policy.max_body_bytes;
+
+    let stack = ServiceBuilder::new()
+        .map_request(request_id::strip_insane_request_id)
+        .layer(SetRequestIdLayer::new(
+            request_id::X_REQUEST_ID,
+            MakeRequestUuid,
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id::X_REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_id::RequestSpan)
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Millis),
+                ),
+        )
+        .layer(headers::SecurityHeadersLayer {
+            debug: policy.debug,
+        })
+        .layer(from_fn(headers::api_no_store))
+        .layer(from_fn_with_state(Arc::clone(&guard), host::check_host))
+        .option_layer(
+            redirect.then(|| from_fn_with_state(Arc::clone(&guard), tls::redirect_to_https)),
+        )
+        .option_layer(cors::cors_layer(&policy.cors_allowed_origins))
+        .layer(from_fn_with_state(guard, csrf::check_origin))
+        .layer(map_response_with_state(max, body_limit::problem_for_413))
+        .layer(RequestBodyLimitLayer::new(max))
+        .layer(DefaultBodyLimit::max(max));
+
+    Router::new().fallback_service(stack.service(router))
+}

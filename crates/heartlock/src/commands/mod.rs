@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod audit;
 pub mod serve;
 
 use std::process::ExitCode;

@@ -1,0 +1,1 @@
+//! Audit events: the hash chain.

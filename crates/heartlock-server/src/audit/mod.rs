@@ -1,0 +1,1 @@
+//! Audit log: group-commit writer and queries.

@@ -1,0 +1,67 @@
+//! Policy compiled once at startup for the custom middleware.
+
+use std::sync::Arc;
+
+use url::Url;
+
+use super::HttpPolicy;
+use super::origin::{TrustedOrigin, normalize_origin};
+
+/// Health probes come from load balancers by IP over plain HTTP, so they skip
+/// the host check and the HTTPS redirect.
+pub(crate) fn is_probe_path(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz")
+}
+
+/// Parsed form of [`HttpPolicy`] shared by the host, TLS and CSRF middleware.
+#[derive(Debug)]
+pub(crate) struct Guard {
+    pub(crate) policy: Arc<HttpPolicy>,
+    /// Normalized origin of `base_url`, e.g. `https://secrets.example.com`.
+    pub(crate) base_origin: Option<String>,
+    /// Scheme of `base_url`, used when the request does not reveal its own.
+    pub(crate) base_scheme: Option<String>,
+    /// `host[:port]` of `base_url` when it is HTTPS; redirect target.
+    pub(crate) https_authority: Option<String>,
+    pub(crate) trusted: Vec<TrustedOrigin>,
+}
+
+impl Guard {
+    pub(crate) fn new(policy: Arc<HttpPolicy>) -> Self {
+        let base = policy.base_url.as_deref().and_then(|raw| {
+            let parsed = Url::parse(raw).ok();
+            if parsed.is_none() {
+                tracing::warn!("ignoring unparseable base_url");
+            }
+            parsed
+        });
+        let https_authority = base
+            .as_ref()
+            .filter(|u| u.scheme() == "https")
+            .and_then(|u| {
+                let host = u.host_str()?;
+                Some(match u.port() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host.to_owned(),
+                })
+            });
+        let trusted = policy
+            .csrf_trusted_origins
+            .iter()
+            .filter_map(|entry| {
+                let parsed = TrustedOrigin::parse(entry);
+                if parsed.is_none() {
+                    tracing::warn!(entry = %entry, "ignoring invalid CSRF trusted origin");
+                }
+                parsed
+            })
+            .collect();
+        Self {
+            base_origin: base.as_ref().and_then(|u| normalize_origin(u.as_str())),
+            base_scheme: base.as_ref().map(|u| u.scheme().to_owned()),
+            https_authority,
+            trusted,
+            policy,
+        }
+    }
+}

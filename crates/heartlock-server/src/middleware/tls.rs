@@ -1,0 +1,93 @@
+//! HTTPS detection and the HTTP -> HTTPS redirect.
+//!
+//! TLS is terminated at a reverse proxy which reports the original scheme
+//! in `X-Forwarded-Proto`; only the first hop's value counts.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+
+use super::guard::{Guard, is_probe_path};
+use super::host::{invalid_host, request_host, split_host_port};
+
+pub(crate) const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
+
+/// The first value of `X-Forwarded-Proto`, trimmed and lowercased.
+pub(crate) fn forwarded_proto(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(X_FORWARDED_PROTO)?.to_str().ok()?;
+    let first = value.split(',').next()?.trim();
+    (!first.is_empty()).then(|| first.to_ascii_lowercase())
+}
+
+/// Whether the client reached us over HTTPS: the proxy says so via
+/// `X-Forwarded-Proto: https`, or the request URI itself is `https://`.
+pub fn request_is_secure(headers: &HeaderMap, uri: &Uri) -> bool {
+    uri.scheme_str()
+        .is_some_and(|s| s.eq_ignore_ascii_case("https"))
+        || forwarded_proto(headers).as_deref() == Some("https")
+}
+
+/// Middleware: 301 insecure requests to the same path on `https://`.
+/// Only installed when `!debug && secure_ssl_redirect`.
+pub(crate) async fn redirect_to_https(
+    State(guard): State<Arc<Guard>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if is_probe_path(req.uri().path()) || request_is_secure(req.headers(), req.uri()) {
+        return next.run(req).await;
+    }
+    let raw_host = request_host(req.headers(), req.uri());
+    // Prefer the configured public authority; otherwise reuse the request's
+    // host without its port (the plain-HTTP port never serves HTTPS).
+    let authority = match &guard.https_authority {
+        Some(a) => a.clone(),
+        None => match raw_host.and_then(split_host_port) {
+            Some((domain, _port)) => domain,
+            None => return invalid_host(raw_host),
+        },
+    };
+    let path_and_query = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    match HeaderValue::try_from(format!("https://{authority}{path_and_query}")) {
+        Ok(location) => (
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, location)],
+        )
+            .into_response(),
+        Err(_) => invalid_host(raw_host),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xfp: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(xfp) {
+            h.insert(X_FORWARDED_PROTO, v);
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_proto_first_value_wins() {
+        let uri = Uri::from_static("/x");
+        assert!(request_is_secure(&headers("https"), &uri));
+        assert!(request_is_secure(&headers(" HTTPS , http"), &uri));
+        assert!(!request_is_secure(&headers("http, https"), &uri));
+        assert!(!request_is_secure(&headers(""), &uri));
+        assert!(!request_is_secure(&HeaderMap::new(), &uri));
+    }
+
+    #[test]
+    fn uri_scheme_counts() {
+        let uri = Uri::from_static("https://example.com/x");
+        assert!(request_is_secure(&HeaderMap::new(), &uri));
+        let uri = Uri::from_static("http://example.com/x");
+        assert!(!request_is_secure(&HeaderMap::new(), &uri));
+    }
+}

@@ -1,0 +1,1 @@
+//! `heartlock audit verify`.
