@@ -16,11 +16,15 @@ const MAGIC: &[u8; 4] = b"HL1\0";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CryptoError {
-    #[error("encryption key #{position} is not a Fernet key (expected URL-safe base64 of 32 bytes)")]
+    #[error(
+        "encryption key #{position} is not a Fernet key (expected URL-safe base64 of 32 bytes)"
+    )]
     InvalidKey { position: usize },
     #[error("no encryption key configured")]
     NoKeys,
-    #[error("none of the configured encryption keys can decrypt this value (wrong key, or the value is corrupted)")]
+    #[error(
+        "none of the configured encryption keys can decrypt this value (wrong key, or the value is corrupted)"
+    )]
     WrongKey,
     #[error("integrity error: the encrypted value does not belong to this record")]
     Integrity,
@@ -68,9 +72,11 @@ impl Keyring {
         let mut keys = Vec::new();
         let mut fingerprints = Vec::new();
         for (i, part) in list.split(',').enumerate() {
-            let bytes = decode_key(part.trim()).ok_or(CryptoError::InvalidKey { position: i + 1 })?;
+            let bytes =
+                decode_key(part.trim()).ok_or(CryptoError::InvalidKey { position: i + 1 })?;
             let padded = Zeroizing::new(URL_SAFE.encode(&*bytes));
-            let key = fernet::Fernet::new(&padded).ok_or(CryptoError::InvalidKey { position: i + 1 })?;
+            let key =
+                fernet::Fernet::new(&padded).ok_or(CryptoError::InvalidKey { position: i + 1 })?;
             keys.push(key);
             fingerprints.push(hex::encode(&Sha256::digest(&*bytes)[..4]));
         }
@@ -107,7 +113,10 @@ impl Keyring {
     pub fn decrypt_raw(&self, token: &str) -> Result<Opened, CryptoError> {
         for (key_index, key) in self.keys.iter().enumerate() {
             if let Ok(pt) = key.decrypt(token) {
-                return Ok(Opened { plaintext: Zeroizing::new(pt), key_index });
+                return Ok(Opened {
+                    plaintext: Zeroizing::new(pt),
+                    key_index,
+                });
             }
         }
         Err(CryptoError::WrongKey)
@@ -128,14 +137,19 @@ impl Keyring {
     pub fn open(&self, context: &str, token: &str) -> Result<Opened, CryptoError> {
         let opened = self.decrypt_raw(token)?;
         let payload = &opened.plaintext;
-        let rest = payload.strip_prefix(MAGIC.as_slice()).ok_or(CryptoError::Malformed)?;
+        let rest = payload
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or(CryptoError::Malformed)?;
         let (len, rest) = rest.split_at_checked(2).ok_or(CryptoError::Malformed)?;
         let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
         let (bound, value) = rest.split_at_checked(len).ok_or(CryptoError::Malformed)?;
         if !crate::token::ct_eq_bytes(bound, context.as_bytes()) {
             return Err(CryptoError::Integrity);
         }
-        Ok(Opened { plaintext: Zeroizing::new(value.to_vec()), key_index: opened.key_index })
+        Ok(Opened {
+            plaintext: Zeroizing::new(value.to_vec()),
+            key_index: opened.key_index,
+        })
     }
 }
 
@@ -169,8 +183,14 @@ mod tests {
     fn seal_and_open_round_trip_and_bind_context() {
         let k = ring(&[&Keyring::generate_key()]);
         let t = k.seal("secret_version:a", b"s3cr3t").unwrap();
-        assert_eq!(&*k.open("secret_version:a", &t).unwrap().plaintext, b"s3cr3t");
-        assert_eq!(k.open("secret_version:b", &t).err(), Some(CryptoError::Integrity));
+        assert_eq!(
+            &*k.open("secret_version:a", &t).unwrap().plaintext,
+            b"s3cr3t"
+        );
+        assert_eq!(
+            k.open("secret_version:b", &t).err(),
+            Some(CryptoError::Integrity)
+        );
         // A raw token (not sealed) is not mistaken for a bound value.
         let raw = k.encrypt_raw(b"plain");
         assert_eq!(k.open("x", &raw).err(), Some(CryptoError::Malformed));
@@ -185,6 +205,9 @@ mod tests {
         assert_eq!(both.open("c", &t_old).unwrap().key_index, 1);
         let t_new = both.seal("c", b"v").unwrap();
         assert_eq!(ring(&[&new]).open("c", &t_new).unwrap().key_index, 0);
-        assert_eq!(ring(&[&old]).open("c", &t_new).err(), Some(CryptoError::WrongKey));
+        assert_eq!(
+            ring(&[&old]).open("c", &t_new).err(),
+            Some(CryptoError::WrongKey)
+        );
     }
 }

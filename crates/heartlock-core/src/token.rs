@@ -23,6 +23,12 @@ pub fn ct_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
+/// Constant-time byte comparison.
+pub fn ct_eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,10 +44,4 @@ mod tests {
         assert!(ct_eq(&a, &a.clone()));
         assert!(!ct_eq(&a, "x"));
     }
-}
-
-/// Constant-time byte comparison.
-pub fn ct_eq_bytes(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.ct_eq(b))
 }

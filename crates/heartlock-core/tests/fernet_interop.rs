@@ -37,7 +37,10 @@ fn heartlock_tokens_decrypt_in_python() {
          sys.stdout.write(Fernet(sys.argv[1].encode()).decrypt(sys.argv[2].encode()).hex())",
         &[&key, &token],
     );
-    assert_eq!(hex::decode(out).unwrap(), "héllo = \"world\"\n#x".as_bytes());
+    assert_eq!(
+        hex::decode(out).unwrap(),
+        "héllo = \"world\"\n#x".as_bytes()
+    );
 
     // A sealed (row-bound) value is still a plain Fernet token for Python.
     let sealed = ring.seal("secret_version:1", b"v").unwrap();

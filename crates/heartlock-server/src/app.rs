@@ -1,11 +1,11 @@
 //! Building the application: from settings to a running, hardened router.
 use crate::error::BootError;
+use crate::health;
 use crate::keys::{self, KeySource};
 use crate::middleware::{HttpPolicy, harden};
 use crate::problem::Problem;
 use crate::services::key_check;
 use crate::state::AppState;
-use crate::health;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -19,7 +19,9 @@ use std::time::Duration;
 /// Where the database is, from DATABASE_URL.
 pub fn db_target(settings: &Settings) -> Result<DbTarget, BootError> {
     if settings.is_postgres() {
-        return Ok(DbTarget::Postgres(settings.database_url.expose().to_string()));
+        return Ok(DbTarget::Postgres(
+            settings.database_url.expose().to_string(),
+        ));
     }
     settings.sqlite_path().map(DbTarget::Sqlite).ok_or_else(|| {
         BootError::Store(heartlock_store::StoreError::Unavailable(
@@ -45,7 +47,13 @@ pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState,
     } else {
         tracing::info!(source = %key_source, keys = keyring.len(), "encryption key loaded");
     }
-    Ok(AppState { settings: Arc::new(settings), store, keyring: Arc::new(keyring), key_source, clock })
+    Ok(AppState {
+        settings: Arc::new(settings),
+        store,
+        keyring: Arc::new(keyring),
+        key_source,
+        clock,
+    })
 }
 
 pub fn http_policy(settings: &Settings) -> HttpPolicy {

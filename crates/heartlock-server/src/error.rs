@@ -12,5 +12,8 @@ pub enum BootError {
     #[error("database: {0}")]
     Store(#[from] heartlock_store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
 }

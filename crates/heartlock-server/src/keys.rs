@@ -39,8 +39,12 @@ pub const DEV_KEY_FILE: &str = "secret.key";
 
 pub fn resolve_keyring(settings: &Settings) -> Result<(Keyring, KeySource), BootError> {
     if let Some(list) = &settings.encryption_key {
-        let ring = Keyring::parse(list.expose()).map_err(|e| BootError::Keys(format!("HEARTLOCK_ENCRYPTION_KEY: {e}")))?;
-        let source = match settings.source_of("HEARTLOCK_ENCRYPTION_KEY").map(Source::layer) {
+        let ring = Keyring::parse(list.expose())
+            .map_err(|e| BootError::Keys(format!("HEARTLOCK_ENCRYPTION_KEY: {e}")))?;
+        let source = match settings
+            .source_of("HEARTLOCK_ENCRYPTION_KEY")
+            .map(Source::layer)
+        {
             Some(Source::AppConfig(_)) => KeySource::AppConfig,
             Some(Source::DotEnv(_)) | Some(Source::AppEnvFile(_)) => KeySource::DotEnv,
             _ => KeySource::Environment,
@@ -57,7 +61,8 @@ pub fn resolve_keyring(settings: &Settings) -> Result<(Keyring, KeySource), Boot
          now becomes unreadable when this process stops. Set HEARTLOCK_ENCRYPTION_KEY (or \
          finish the onboarding wizard) before storing secrets."
     );
-    let ring = Keyring::parse(&Keyring::generate_key()).map_err(|e| BootError::Keys(e.to_string()))?;
+    let ring =
+        Keyring::parse(&Keyring::generate_key()).map_err(|e| BootError::Keys(e.to_string()))?;
     Ok((ring, KeySource::Ephemeral))
 }
 
@@ -78,7 +83,10 @@ fn load_or_create_dev_key(path: &Path) -> Result<Keyring, BootError> {
             );
             Keyring::parse(&key).map_err(|e| BootError::Keys(e.to_string()))
         }
-        Err(e) => Err(BootError::Keys(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => Err(BootError::Keys(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -102,6 +110,9 @@ fn write_private_file(path: &Path, contents: &str) -> Result<(), BootError> {
             .and_then(|_| f.sync_all())
             .map_err(|e| BootError::Keys(format!("cannot write {}: {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(BootError::Keys(format!("cannot create {}: {e}", path.display()))),
+        Err(e) => Err(BootError::Keys(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
     }
 }

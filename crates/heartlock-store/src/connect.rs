@@ -43,7 +43,11 @@ pub struct StoreOptions {
 
 impl StoreOptions {
     pub fn new(target: DbTarget) -> Self {
-        Self { target, conn_max_age: Duration::from_secs(60), max_connections: 16 }
+        Self {
+            target,
+            conn_max_age: Duration::from_secs(60),
+            max_connections: 16,
+        }
     }
 }
 
@@ -55,7 +59,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
     }
 }
 
@@ -69,7 +75,10 @@ impl Store {
                         StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
                     })?;
                 }
-                (format!("sqlite://{}?mode=rwc", path.display()), Backend::Sqlite)
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    Backend::Sqlite,
+                )
             }
             DbTarget::Postgres(url) => (url.clone(), Backend::Postgres),
         };
@@ -113,16 +122,17 @@ impl Store {
 
     /// How many embedded migrations the database has not applied yet.
     pub async fn pending_migrations(&self) -> Result<usize> {
-        let applied: Vec<(i64,)> = match sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = $1")
-            .bind(true)
-            .fetch_all(&self.pool)
-            .await
-        {
-            Ok(rows) => rows,
-            // No migrations table yet: nothing applied.
-            Err(sqlx::Error::Database(_)) => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
+        let applied: Vec<(i64,)> =
+            match sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = $1")
+                .bind(true)
+                .fetch_all(&self.pool)
+                .await
+            {
+                Ok(rows) => rows,
+                // No migrations table yet: nothing applied.
+                Err(sqlx::Error::Database(_)) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
         Ok(MIGRATOR
             .iter()
             .filter(|m| !applied.iter().any(|(v,)| *v == m.version))

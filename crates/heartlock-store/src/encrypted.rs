@@ -11,8 +11,10 @@ pub enum EncryptedColumn {
 }
 
 impl EncryptedColumn {
-    pub const ALL: [EncryptedColumn; 2] =
-        [EncryptedColumn::SecretVersionValue, EncryptedColumn::ServerSecretValue];
+    pub const ALL: [EncryptedColumn; 2] = [
+        EncryptedColumn::SecretVersionValue,
+        EncryptedColumn::ServerSecretValue,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {

@@ -1,42 +1,77 @@
 //! Storage tests; each runs on SQLite and on PostgreSQL.
 use heartlock_store::{EncryptedColumn, store_test};
 
-store_test!(migrations_apply_once_and_report_none_pending, |db: heartlock_store::testing::TestDb| async move {
-    let store = db.store().await;
-    assert_eq!(store.pending_migrations().await.unwrap(), 0);
-    // Re-running is a no-op, as `serve` and `heartlock migrate` both run it.
-    store.migrate().await.unwrap();
-    store.ping().await.unwrap();
-});
-
-store_test!(fresh_database_reports_pending_migrations, |db: heartlock_store::testing::TestDb| async move {
-    let store = heartlock_store::Store::connect(&heartlock_store::StoreOptions::new(db.target.clone()))
-        .await
-        .unwrap();
-    assert!(store.pending_migrations().await.unwrap() > 0);
-});
-
-store_test!(server_secrets_first_writer_wins, |db: heartlock_store::testing::TestDb| async move {
-    let store = db.store().await;
-    assert_eq!(store.server_secret("jwt").await.unwrap(), None);
-    let a = store.server_secret_get_or_insert("jwt", "ct-a", 1).await.unwrap();
-    let b = store.server_secret_get_or_insert("jwt", "ct-b", 2).await.unwrap();
-    assert_eq!(a, "ct-a");
-    assert_eq!(b, "ct-a");
-});
-
-store_test!(encrypted_batches_page_and_swap, |db: heartlock_store::testing::TestDb| async move {
-    let store = db.store().await;
-    for i in 0..5 {
-        store.server_secret_get_or_insert(&format!("k{i}"), &format!("ct{i}"), 1).await.unwrap();
+store_test!(
+    migrations_apply_once_and_report_none_pending,
+    |db: heartlock_store::testing::TestDb| async move {
+        let store = db.store().await;
+        assert_eq!(store.pending_migrations().await.unwrap(), 0);
+        // Re-running is a no-op, as `serve` and `heartlock migrate` both run it.
+        store.migrate().await.unwrap();
+        store.ping().await.unwrap();
     }
-    let col = EncryptedColumn::ServerSecretValue;
-    let first = store.encrypted_batch(col, "", 3).await.unwrap();
-    assert_eq!(first.len(), 3);
-    let rest = store.encrypted_batch(col, &first[2].id, 3).await.unwrap();
-    assert_eq!(rest.len(), 2);
-    assert!(store.replace_ciphertext(col, "k0", "ct0", "new0").await.unwrap());
-    // A stale compare-and-swap does nothing.
-    assert!(!store.replace_ciphertext(col, "k0", "ct0", "new1").await.unwrap());
-    assert_eq!(store.server_secret("k0").await.unwrap().as_deref(), Some("new0"));
-});
+);
+
+store_test!(
+    fresh_database_reports_pending_migrations,
+    |db: heartlock_store::testing::TestDb| async move {
+        let store =
+            heartlock_store::Store::connect(&heartlock_store::StoreOptions::new(db.target.clone()))
+                .await
+                .unwrap();
+        assert!(store.pending_migrations().await.unwrap() > 0);
+    }
+);
+
+store_test!(
+    server_secrets_first_writer_wins,
+    |db: heartlock_store::testing::TestDb| async move {
+        let store = db.store().await;
+        assert_eq!(store.server_secret("jwt").await.unwrap(), None);
+        let a = store
+            .server_secret_get_or_insert("jwt", "ct-a", 1)
+            .await
+            .unwrap();
+        let b = store
+            .server_secret_get_or_insert("jwt", "ct-b", 2)
+            .await
+            .unwrap();
+        assert_eq!(a, "ct-a");
+        assert_eq!(b, "ct-a");
+    }
+);
+
+store_test!(
+    encrypted_batches_page_and_swap,
+    |db: heartlock_store::testing::TestDb| async move {
+        let store = db.store().await;
+        for i in 0..5 {
+            store
+                .server_secret_get_or_insert(&format!("k{i}"), &format!("ct{i}"), 1)
+                .await
+                .unwrap();
+        }
+        let col = EncryptedColumn::ServerSecretValue;
+        let first = store.encrypted_batch(col, "", 3).await.unwrap();
+        assert_eq!(first.len(), 3);
+        let rest = store.encrypted_batch(col, &first[2].id, 3).await.unwrap();
+        assert_eq!(rest.len(), 2);
+        assert!(
+            store
+                .replace_ciphertext(col, "k0", "ct0", "new0")
+                .await
+                .unwrap()
+        );
+        // A stale compare-and-swap does nothing.
+        assert!(
+            !store
+                .replace_ciphertext(col, "k0", "ct0", "new1")
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.server_secret("k0").await.unwrap().as_deref(),
+            Some("new0")
+        );
+    }
+);

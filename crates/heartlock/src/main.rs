@@ -7,7 +7,11 @@ mod commands;
 mod logging;
 
 #[derive(Parser)]
-#[command(name = "heartlock", version, about = "Heartlock: a self-hosted secrets manager for teams")]
+#[command(
+    name = "heartlock",
+    version,
+    about = "Heartlock: a self-hosted secrets manager for teams"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

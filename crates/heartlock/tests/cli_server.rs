@@ -24,50 +24,84 @@ macro_rules! both_backends {
     };
 }
 
-both_backends!(serve_answers_probes_and_exits_cleanly_on_sigterm, |db: TestDb| async move {
-    let dir = tempfile::tempdir().unwrap();
-    let key = heartlock_core::Keyring::generate_key();
-    let srv = Server::start(dir.path(), &[("DATABASE_URL", &db.url), ("HEARTLOCK_ENCRYPTION_KEY", &key)]);
-    let r = reqwest::get(srv.url("/healthz")).await.unwrap();
-    assert_eq!(r.status(), 200);
-    let r = reqwest::get(srv.url("/readyz")).await.unwrap();
-    assert_eq!(r.status(), 200);
-    let (status, log) = srv.terminate();
-    assert!(status.success(), "exit {status}: {log}");
-    assert!(log.contains("heartlock stopped"), "{log}");
-    assert!(!log.contains(&key), "the key must never be logged");
-});
+both_backends!(
+    serve_answers_probes_and_exits_cleanly_on_sigterm,
+    |db: TestDb| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let key = heartlock_core::Keyring::generate_key();
+        let srv = Server::start(
+            dir.path(),
+            &[
+                ("DATABASE_URL", &db.url),
+                ("HEARTLOCK_ENCRYPTION_KEY", &key),
+            ],
+        );
+        let r = reqwest::get(srv.url("/healthz")).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let r = reqwest::get(srv.url("/readyz")).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let (status, log) = srv.terminate();
+        assert!(status.success(), "exit {status}: {log}");
+        assert!(log.contains("heartlock stopped"), "{log}");
+        assert!(!log.contains(&key), "the key must never be logged");
+    }
+);
 
-both_backends!(rotate_key_then_the_new_key_alone_opens_the_database, |db: TestDb| async move {
-    let dir = tempfile::tempdir().unwrap();
-    let old = heartlock_core::Keyring::generate_key();
-    let new = heartlock_core::Keyring::generate_key();
-    let with = |k: &str| vec![("DATABASE_URL".to_string(), db.url.clone()), ("HEARTLOCK_ENCRYPTION_KEY".to_string(), k.to_string())];
-    let as_refs = |v: &Vec<(String, String)>| v.iter().map(|(a, b)| (a.clone(), b.clone())).collect::<Vec<_>>();
+both_backends!(
+    rotate_key_then_the_new_key_alone_opens_the_database,
+    |db: TestDb| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let old = heartlock_core::Keyring::generate_key();
+        let new = heartlock_core::Keyring::generate_key();
+        let with = |k: &str| {
+            vec![
+                ("DATABASE_URL".to_string(), db.url.clone()),
+                ("HEARTLOCK_ENCRYPTION_KEY".to_string(), k.to_string()),
+            ]
+        };
+        let as_refs = |v: &Vec<(String, String)>| {
+            v.iter()
+                .map(|(a, b)| (a.clone(), b.clone()))
+                .collect::<Vec<_>>()
+        };
 
-    // First start under the old key marks the database with it.
-    let env = as_refs(&with(&old));
-    let env: Vec<(&str, &str)> = env.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    let (status, log) = Server::start(dir.path(), &env).terminate();
-    assert!(status.success(), "{log}");
+        // First start under the old key marks the database with it.
+        let env = as_refs(&with(&old));
+        let env: Vec<(&str, &str)> = env.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let (status, log) = Server::start(dir.path(), &env).terminate();
+        assert!(status.success(), "{log}");
 
-    // The new key alone is refused with a clear message.
-    let env_new = with(&new);
-    let env_new: Vec<(&str, &str)> = env_new.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    let out = run(dir.path(), &env_new, &["migrate"]);
-    assert!(out.status.success(), "migrate needs no key: {}", text(&out.stderr));
+        // The new key alone is refused with a clear message.
+        let env_new = with(&new);
+        let env_new: Vec<(&str, &str)> = env_new
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let out = run(dir.path(), &env_new, &["migrate"]);
+        assert!(
+            out.status.success(),
+            "migrate needs no key: {}",
+            text(&out.stderr)
+        );
 
-    let both = format!("{new},{old}");
-    let env_both = with(&both);
-    let env_both: Vec<(&str, &str)> = env_both.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    let out = run(dir.path(), &env_both, &["rotate-key"]);
-    let stdout = text(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
-    assert!(stdout.contains("0 value(s) still need an old key"), "{stdout}");
+        let both = format!("{new},{old}");
+        let env_both = with(&both);
+        let env_both: Vec<(&str, &str)> = env_both
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let out = run(dir.path(), &env_both, &["rotate-key"]);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+        assert!(
+            stdout.contains("0 value(s) still need an old key"),
+            "{stdout}"
+        );
 
-    let (status, log) = Server::start(dir.path(), &env_new).terminate();
-    assert!(status.success(), "{log}");
-});
+        let (status, log) = Server::start(dir.path(), &env_new).terminate();
+        assert!(status.success(), "{log}");
+    }
+);
 
 #[test]
 fn a_wrong_key_stops_startup_with_a_clear_message() {
@@ -76,7 +110,14 @@ fn a_wrong_key_stops_startup_with_a_clear_message() {
     let b = heartlock_core::Keyring::generate_key();
     let (status, _) = Server::start(dir.path(), &[("HEARTLOCK_ENCRYPTION_KEY", &a)]).terminate();
     assert!(status.success());
-    let out = run(dir.path(), &[("HEARTLOCK_ENCRYPTION_KEY", &b), ("HEARTLOCK_BIND", "127.0.0.1:0")], &["serve"]);
+    let out = run(
+        dir.path(),
+        &[
+            ("HEARTLOCK_ENCRYPTION_KEY", &b),
+            ("HEARTLOCK_BIND", "127.0.0.1:0"),
+        ],
+        &["serve"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains("does not match this database"), "{err}");
@@ -95,7 +136,10 @@ fn debug_start_generates_then_reuses_secret_key() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     assert!(dir.path().join("heartlock_data/db.sqlite3").exists());
     // The second start reuses the file (and so passes the database key check).
@@ -117,15 +161,30 @@ fn production_without_a_key_warns_about_the_ephemeral_key() {
 #[test]
 fn malformed_settings_stop_startup_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, value) in [("DEBUG", "maybe"), ("EMAIL_PORT", "seventy"), ("HEARTLOCK_BASE_URL", "not a url")] {
+    for (name, value) in [
+        ("DEBUG", "maybe"),
+        ("EMAIL_PORT", "seventy"),
+        ("HEARTLOCK_BASE_URL", "not a url"),
+    ] {
         let out = run(dir.path(), &[(name, value)], &["serve"]);
         assert_eq!(out.status.code(), Some(2), "{name}");
-        assert!(text(&out.stderr).contains(name), "{name}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(name),
+            "{name}: {}",
+            text(&out.stderr)
+        );
     }
-    let out = run(dir.path(), &[("HEARTLOCK_ENCRYPTION_KEY", "hunter2-not-a-key")], &["serve"]);
+    let out = run(
+        dir.path(),
+        &[("HEARTLOCK_ENCRYPTION_KEY", "hunter2-not-a-key")],
+        &["serve"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("HEARTLOCK_ENCRYPTION_KEY") && !err.contains("hunter2"), "{err}");
+    assert!(
+        err.contains("HEARTLOCK_ENCRYPTION_KEY") && !err.contains("hunter2"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -139,15 +198,30 @@ fn gen_key_config_and_check_deploy() {
     let url = format!("postgres://heartlock:{planted}@db.internal:5432/heartlock");
     let out = run(
         dir.path(),
-        &[("SECRET_KEY", "secret-key-planted-0123456789abcdef0123"), ("HEARTLOCK_ENCRYPTION_KEY", &key), ("DATABASE_URL", &url)],
+        &[
+            ("SECRET_KEY", "secret-key-planted-0123456789abcdef0123"),
+            ("HEARTLOCK_ENCRYPTION_KEY", &key),
+            ("DATABASE_URL", &url),
+        ],
         &["config"],
     );
     let report = text(&out.stdout);
     assert!(out.status.success());
-    for name in ["SECRET_KEY", "DATABASE_URL", "HEARTLOCK_ENCRYPTION_KEY", "OIDC_CLIENT_ID", "VAPID_SUBJECT", "TURNSTILE_ENABLED"] {
+    for name in [
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "HEARTLOCK_ENCRYPTION_KEY",
+        "OIDC_CLIENT_ID",
+        "VAPID_SUBJECT",
+        "TURNSTILE_ENABLED",
+    ] {
         assert!(report.contains(name), "{name} missing from config report");
     }
-    assert!(!report.contains(planted) && !report.contains(&key) && !report.contains("secret-key-planted"));
+    assert!(
+        !report.contains(planted)
+            && !report.contains(&key)
+            && !report.contains("secret-key-planted")
+    );
     assert!(report.contains("environment"));
 
     // Defaults in production have problems; check --deploy lists them and fails.

@@ -10,7 +10,12 @@ use heartlock_store::{EncryptedColumn, Store};
 const NAME: &str = "key_check";
 const PLAINTEXT: &[u8] = b"heartlock key check v1";
 
-pub async fn verify_key(store: &Store, ring: &Keyring, source: &KeySource, now_ms: i64) -> Result<(), BootError> {
+pub async fn verify_key(
+    store: &Store,
+    ring: &Keyring,
+    source: &KeySource,
+    now_ms: i64,
+) -> Result<(), BootError> {
     let ctx = EncryptedColumn::ServerSecretValue.context(NAME);
     match store.server_secret(NAME).await? {
         Some(ct) => match ring.open(&ctx, &ct) {
@@ -26,10 +31,14 @@ pub async fn verify_key(store: &Store, ring: &Keyring, source: &KeySource, now_m
                  created with (keys are comma-separated; old keys may follow the new one)",
                 ring.len()
             ))),
-            Err(e) => Err(BootError::WrongKey(format!("encryption key check failed: {e}"))),
+            Err(e) => Err(BootError::WrongKey(format!(
+                "encryption key check failed: {e}"
+            ))),
         },
         None if source.is_stable() => {
-            let ct = ring.seal(&ctx, PLAINTEXT).map_err(|e| BootError::Keys(e.to_string()))?;
+            let ct = ring
+                .seal(&ctx, PLAINTEXT)
+                .map_err(|e| BootError::Keys(e.to_string()))?;
             store.server_secret_get_or_insert(NAME, &ct, now_ms).await?;
             Ok(())
         }

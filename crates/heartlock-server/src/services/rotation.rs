@@ -57,8 +57,16 @@ pub async fn usage(store: &Store, ring: &Keyring) -> Result<RotationReport, Stor
     Ok(report)
 }
 
-async fn walk(store: &Store, ring: &Keyring, column: EncryptedColumn, rewrite: bool) -> Result<ColumnReport, StoreError> {
-    let mut report = ColumnReport { label: column.label(), ..Default::default() };
+async fn walk(
+    store: &Store,
+    ring: &Keyring,
+    column: EncryptedColumn,
+    rewrite: bool,
+) -> Result<ColumnReport, StoreError> {
+    let mut report = ColumnReport {
+        label: column.label(),
+        ..Default::default()
+    };
     let mut after = String::new();
     loop {
         let rows = store.encrypted_batch(column, &after, BATCH).await?;
@@ -81,8 +89,13 @@ async fn walk(store: &Store, ring: &Keyring, column: EncryptedColumn, rewrite: b
                 report.remaining_old += 1;
                 continue;
             }
-            let fresh = ring.seal(&ctx, &opened.plaintext).map_err(|e| StoreError::Database(e.to_string()))?;
-            if store.replace_ciphertext(column, &row.id, &row.ciphertext, &fresh).await? {
+            let fresh = ring
+                .seal(&ctx, &opened.plaintext)
+                .map_err(|e| StoreError::Database(e.to_string()))?;
+            if store
+                .replace_ciphertext(column, &row.id, &row.ciphertext, &fresh)
+                .await?
+            {
                 report.rotated += 1;
             }
         }

@@ -19,7 +19,11 @@ pub struct TestServer {
 }
 
 /// Test settings: DEBUG on, a fresh key, the given database; `tweak` edits.
-pub fn settings_for(db: &TestDb, dir: &std::path::Path, tweak: impl FnOnce(&mut Settings)) -> Settings {
+pub fn settings_for(
+    db: &TestDb,
+    dir: &std::path::Path,
+    tweak: impl FnOnce(&mut Settings),
+) -> Settings {
     let mut s = Settings::for_tests(dir);
     s.database_url = Secret::new(db.url.clone());
     s.encryption_key = Some(Secret::new(heartlock_core::Keyring::generate_key()));
@@ -37,9 +41,13 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let handle = tokio::spawn(heartlock_server::serve(state.clone(), listener, async move {
-            let _ = rx.await;
-        }));
+        let handle = tokio::spawn(heartlock_server::serve(
+            state.clone(),
+            listener,
+            async move {
+                let _ = rx.await;
+            },
+        ));
         Self {
             addr,
             base: format!("http://{addr}"),

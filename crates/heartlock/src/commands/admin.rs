@@ -49,7 +49,9 @@ pub async fn rotate_key(dry_run: bool) -> anyhow::Result<ExitCode> {
     logging::init(settings.log_format);
     let (ring, source) = heartlock_server::keys::resolve_keyring(&settings)?;
     if !source.is_stable() {
-        anyhow::bail!("no encryption key configured: set HEARTLOCK_ENCRYPTION_KEY to \"new-key,old-key\"");
+        anyhow::bail!(
+            "no encryption key configured: set HEARTLOCK_ENCRYPTION_KEY to \"new-key,old-key\""
+        );
     }
     let store = heartlock_server::app::connect_store(&settings).await?;
     store.migrate().await?;

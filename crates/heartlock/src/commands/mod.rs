@@ -5,8 +5,12 @@ pub mod serve;
 use std::process::ExitCode;
 
 /// Runs an async command on a multi-threaded runtime.
-pub fn run_async(fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>) -> anyhow::Result<ExitCode> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+pub fn run_async(
+    fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>,
+) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(fut)
 }
 

@@ -12,7 +12,10 @@ pub async fn serve() -> anyhow::Result<ExitCode> {
     let state = heartlock_server::boot(settings, Arc::new(SystemClock)).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
-        .map_err(|source| heartlock_server::BootError::Bind { addr: bind.to_string(), source })?;
+        .map_err(|source| heartlock_server::BootError::Bind {
+            addr: bind.to_string(),
+            source,
+        })?;
     let addr = listener.local_addr()?;
     tracing::info!(
         %addr,

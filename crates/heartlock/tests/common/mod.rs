@@ -25,7 +25,10 @@ pub fn heartlock(cwd: &Path, env: &[(&str, &str)]) -> Command {
 }
 
 pub fn run(cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    heartlock(cwd, env).args(args).output().expect("run heartlock")
+    heartlock(cwd, env)
+        .args(args)
+        .output()
+        .expect("run heartlock")
 }
 
 /// A running `heartlock serve`, its stderr collected line by line.
@@ -58,16 +61,27 @@ impl Server {
         loop {
             let found = log.lock().unwrap().iter().find_map(|l| {
                 l.contains("heartlock listening")
-                    .then(|| l.split_whitespace().find_map(|w| w.strip_prefix("addr=")).map(str::to_string))
+                    .then(|| {
+                        l.split_whitespace()
+                            .find_map(|w| w.strip_prefix("addr="))
+                            .map(str::to_string)
+                    })
                     .flatten()
             });
             if let Some(addr) = found {
                 return Server { child, addr, log };
             }
             if let Ok(Some(status)) = child.try_wait() {
-                panic!("server exited with {status}: {}", log.lock().unwrap().join("\n"));
+                panic!(
+                    "server exited with {status}: {}",
+                    log.lock().unwrap().join("\n")
+                );
             }
-            assert!(Instant::now() < deadline, "server did not start: {}", log.lock().unwrap().join("\n"));
+            assert!(
+                Instant::now() < deadline,
+                "server did not start: {}",
+                log.lock().unwrap().join("\n")
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
