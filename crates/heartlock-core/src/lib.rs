@@ -5,6 +5,8 @@ pub mod clock;
 pub mod crypto;
 pub mod formats;
 pub mod ids;
+pub mod password;
+pub mod roles;
 pub mod token;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -145,6 +145,16 @@ impl Store {
         Ok(())
     }
 
+    /// Begins a transaction that takes the write lock up front. On SQLite a
+    /// deferred transaction that later writes can fail with SQLITE_BUSY
+    /// instead of waiting; IMMEDIATE waits on the busy timeout instead.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

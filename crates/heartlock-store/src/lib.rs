@@ -6,13 +6,22 @@
 mod audit;
 mod connect;
 mod encrypted;
+mod projects;
+mod secrets;
+mod sessions;
+mod users;
 mod error;
 mod server_secrets;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use audit::AuditFilter;
 pub use connect::{Backend, DbTarget, Store, StoreOptions};
 pub use encrypted::{EncryptedColumn, EncryptedRow};
 pub use error::StoreError;
+pub use projects::{EnvironmentRecord, NewProject, ProjectRecord};
+pub use secrets::{Author, SecretWrite, StoredSecret, StoredVersion, WrittenVersion};
+pub use sessions::{NewRefresh, RefreshOutcome, SessionRecord};
+pub use users::{NewUser, UserRecord};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

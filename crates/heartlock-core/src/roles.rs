@@ -1,0 +1,201 @@
+//! Roles and THE permission check. Every access decision in Heartlock is
+//! made by [`authorize`]; handlers and services call it, nothing else decides.
+
+/// Server-wide role of a user account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerRole {
+    Admin,
+    User,
+}
+
+impl ServerRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerRole::Admin => "admin",
+            ServerRole::User => "user",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(ServerRole::Admin),
+            "user" => Some(ServerRole::User),
+            _ => None,
+        }
+    }
+}
+
+/// Role within one project, weakest first (the order is meaningful).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ProjectRole {
+    Viewer,
+    Member,
+    Admin,
+    Owner,
+}
+
+impl ProjectRole {
+    pub const ALL: [ProjectRole; 4] = [ProjectRole::Viewer, ProjectRole::Member, ProjectRole::Admin, ProjectRole::Owner];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectRole::Viewer => "viewer",
+            ProjectRole::Member => "member",
+            ProjectRole::Admin => "admin",
+            ProjectRole::Owner => "owner",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// What someone wants to do with a project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See the project, its environments and its key names.
+    ViewProject,
+    ReadSecrets,
+    WriteSecrets,
+    /// Rename the project; add, rename, reorder, delete environments.
+    ManageProject,
+    ManageMembers,
+    ManageTokens,
+    ReadAudit,
+    DeleteProject,
+    /// Grant or take the owner role.
+    ManageOwners,
+}
+
+impl Action {
+    /// The weakest project role allowed to do this.
+    pub fn minimum_role(self) -> ProjectRole {
+        match self {
+            Action::ViewProject | Action::ReadSecrets => ProjectRole::Viewer,
+            Action::WriteSecrets => ProjectRole::Member,
+            Action::ManageProject | Action::ManageMembers | Action::ManageTokens | Action::ReadAudit => ProjectRole::Admin,
+            Action::DeleteProject | Action::ManageOwners => ProjectRole::Owner,
+        }
+    }
+
+    pub fn is_read_only(self) -> bool {
+        matches!(self, Action::ViewProject | Action::ReadSecrets)
+    }
+}
+
+/// Who is asking, as far as permissions go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// A signed-in user; `role` is their best role on this project (direct
+    /// membership or an IdP group grant), if any.
+    User { server_role: ServerRole, role: Option<ProjectRole> },
+    /// A service token scoped to this project (`None` for any other project).
+    Token { scope: Option<TokenScope> },
+    /// No credentials, under POLICY_NO_AUTH_DEFAULT.
+    Anonymous { policy: AnonymousPolicy },
+}
+
+/// What a service token may do on the project it belongs to, for the
+/// environment being accessed (`in_environments` false when outside its set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenScope {
+    pub can_write: bool,
+    pub in_environments: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnonymousPolicy {
+    Deny,
+    ViewOnly,
+    AllowAll,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// Authentication is required (HTTP 401).
+    Unauthenticated,
+    /// The project is not visible to the subject: answer as if it did not exist (404).
+    Hidden,
+    /// Visible, but this action is not allowed (403).
+    Forbidden,
+}
+
+/// The one permission function.
+pub fn authorize(subject: Subject, action: Action) -> Decision {
+    match subject {
+        Subject::User { server_role: ServerRole::Admin, .. } => Decision::Allow,
+        Subject::User { role: None, .. } => Decision::Hidden,
+        Subject::User { role: Some(role), .. } if role >= action.minimum_role() => Decision::Allow,
+        Subject::User { .. } => Decision::Forbidden,
+        Subject::Token { scope: None } => Decision::Hidden,
+        Subject::Token { scope: Some(s) } => match action {
+            _ if !s.in_environments => Decision::Hidden,
+            Action::ViewProject | Action::ReadSecrets => Decision::Allow,
+            Action::WriteSecrets if s.can_write => Decision::Allow,
+            _ => Decision::Forbidden,
+        },
+        Subject::Anonymous { policy: AnonymousPolicy::AllowAll } => Decision::Allow,
+        Subject::Anonymous { policy: AnonymousPolicy::ViewOnly } if action.is_read_only() => Decision::Allow,
+        Subject::Anonymous { .. } => Decision::Unauthenticated,
+    }
+}
+
+/// Whether a user may create projects (every signed-in user may; they
+/// become its owner).
+pub fn may_create_project(subject: Subject) -> Decision {
+    match subject {
+        Subject::User { .. } | Subject::Anonymous { policy: AnonymousPolicy::AllowAll } => Decision::Allow,
+        Subject::Token { .. } => Decision::Forbidden,
+        Subject::Anonymous { .. } => Decision::Unauthenticated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Option<ProjectRole>) -> Subject {
+        Subject::User { server_role: ServerRole::User, role }
+    }
+
+    #[test]
+    fn project_roles_form_a_ladder() {
+        use Action::*;
+        use ProjectRole::*;
+        let table = [
+            (Viewer, [true, true, false, false, false, false, false, false, false]),
+            (Member, [true, true, true, false, false, false, false, false, false]),
+            (Admin, [true, true, true, true, true, true, true, false, false]),
+            (Owner, [true; 9]),
+        ];
+        let actions = [ViewProject, ReadSecrets, WriteSecrets, ManageProject, ManageMembers, ManageTokens, ReadAudit, DeleteProject, ManageOwners];
+        for (role, allowed) in table {
+            for (a, ok) in actions.iter().zip(allowed) {
+                let want = if ok { Decision::Allow } else { Decision::Forbidden };
+                assert_eq!(authorize(user(Some(role)), *a), want, "{role:?} {a:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn non_members_see_nothing_and_server_admins_everything() {
+        assert_eq!(authorize(user(None), Action::ViewProject), Decision::Hidden);
+        let admin = Subject::User { server_role: ServerRole::Admin, role: None };
+        assert_eq!(authorize(admin, Action::DeleteProject), Decision::Allow);
+    }
+
+    #[test]
+    fn tokens_and_anonymous() {
+        let read = Subject::Token { scope: Some(TokenScope { can_write: false, in_environments: true }) };
+        assert_eq!(authorize(read, Action::ReadSecrets), Decision::Allow);
+        assert_eq!(authorize(read, Action::WriteSecrets), Decision::Forbidden);
+        let outside = Subject::Token { scope: Some(TokenScope { can_write: true, in_environments: false }) };
+        assert_eq!(authorize(outside, Action::ReadSecrets), Decision::Hidden);
+        assert_eq!(authorize(Subject::Token { scope: None }, Action::ReadSecrets), Decision::Hidden);
+        let view = Subject::Anonymous { policy: AnonymousPolicy::ViewOnly };
+        assert_eq!(authorize(view, Action::ReadSecrets), Decision::Allow);
+        assert_eq!(authorize(view, Action::WriteSecrets), Decision::Unauthenticated);
+        let deny = Subject::Anonymous { policy: AnonymousPolicy::Deny };
+        assert_eq!(authorize(deny, Action::ViewProject), Decision::Unauthenticated);
+    }
+}
