@@ -42,6 +42,8 @@ pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState,
     let store = connect_store(&settings).await?;
     store.migrate().await?;
     key_check::verify_key(&store, &keyring, &key_source, clock.now_ms()).await?;
+    let jwt = crate::auth::jwt::JwtKeys::load(&settings, &store, &keyring, clock.now_ms()).await?;
+    let (audit, audit_writer) = crate::audit::AuditLog::start(store.clone());
     if key_source == KeySource::Ephemeral {
         tracing::warn!("encryption key source: ephemeral (see the warning above)");
     } else {
@@ -53,6 +55,9 @@ pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState,
         keyring: Arc::new(keyring),
         key_source,
         clock,
+        jwt: Arc::new(jwt),
+        audit,
+        audit_writer: Arc::new(std::sync::Mutex::new(Some(audit_writer))),
     })
 }
 
@@ -73,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .nest("/api/v1", crate::api::router())
         .fallback(not_found)
         .with_state(state);
     harden(app, policy)
@@ -95,7 +101,7 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await;
-    state.store.close().await;
+    state.shutdown().await;
     result
 }
 

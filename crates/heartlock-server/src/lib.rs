@@ -1,6 +1,8 @@
 //! The Heartlock HTTP server: axum app, middleware, API and web UI.
+pub mod api;
 pub mod app;
 pub mod audit;
+pub mod auth;
 pub mod error;
 pub mod health;
 pub mod keys;

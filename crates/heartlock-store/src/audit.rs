@@ -1,1 +1,318 @@
-//! Audit log storage.
+//! Audit log storage: appending to the hash chain and reading it back.
+//!
+//! Appends run in one write transaction that reads the chain's tail and
+//! inserts the next seqs. The `seq` primary key turns a concurrent append
+//! (another instance on the same PostgreSQL) into a unique violation, which
+//! retries the whole batch on the new tail.
+use crate::{Backend, Result, Store, StoreError};
+use heartlock_core::audit::{ActorKind, AuditEvent, GENESIS_HASH, NewAuditEvent, Outcome};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use std::time::Duration;
+
+/// Which events to list; every condition present must hold.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub project_id: Option<String>,
+    /// Events of any of these projects (an empty list matches nothing).
+    pub project_ids: Option<Vec<String>>,
+    pub actor_id: Option<String>,
+    /// Exact action, or a prefix when it ends with `.` (`"secret."`) or `*`
+    /// (`"secret.*"` means the same; the `*` is dropped). Case-sensitive.
+    pub action: Option<String>,
+    pub outcome: Option<Outcome>,
+    /// Inclusive lower bound on `at` (ms).
+    pub since_ms: Option<i64>,
+    /// Exclusive upper bound on `at` (ms).
+    pub until_ms: Option<i64>,
+}
+
+/// Attempts per batch before a conflicting append gives up.
+const APPEND_ATTEMPTS: u32 = 20;
+/// Rows per INSERT statement: 40 × 15 parameters stays far below both
+/// databases' parameter limits.
+const INSERT_CHUNK: usize = 40;
+const COLUMNS: &str = "seq, id, at, actor_kind, actor_id, actor_name, action, project_id, \
+                       environment_id, secret_key, ip, outcome, detail, prev_hash, hash";
+const COLUMN_COUNT: usize = 15;
+
+/// A bound parameter of a query built at runtime.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+impl Store {
+    /// Appends events atomically in one transaction, in order, continuing the
+    /// chain from the current last row. Returns the stored events.
+    pub async fn append_audit(&self, events: &[NewAuditEvent]) -> Result<Vec<AuditEvent>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Ids are fixed once so a retried batch stores the same events.
+        let ids: Vec<String> = events
+            .iter()
+            .map(|_| heartlock_core::ids::new_id())
+            .collect();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_append(events, &ids).await {
+                Err(StoreError::Conflict(_)) if attempt < APPEND_ATTEMPTS => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_append(
+        &self,
+        events: &[NewAuditEvent],
+        ids: &[String],
+    ) -> Result<Vec<AuditEvent>> {
+        let mut tx = self.begin_append().await?;
+        let tail: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (mut seq, mut prev) = tail.unwrap_or_else(|| (0, GENESIS_HASH.to_string()));
+        let mut stored = Vec::with_capacity(events.len());
+        for (event, id) in events.iter().zip(ids) {
+            seq += 1;
+            let e = AuditEvent::chain(seq, id.clone(), event.clone(), prev);
+            prev = e.hash.clone();
+            stored.push(e);
+        }
+        for chunk in stored.chunks(INSERT_CHUNK) {
+            insert_chunk(&mut tx, chunk).await?;
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// A transaction holding the audit write lock from its start, so appenders
+    /// queue instead of colliding. The only per-backend branch: SQLite takes
+    /// the database write lock with BEGIN IMMEDIATE (a deferred transaction
+    /// would fail to upgrade its read lock); PostgreSQL locks the table against
+    /// other writers while plain reads go on.
+    async fn begin_append(&self) -> Result<Transaction<'static, Any>> {
+        match self.backend() {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
+    }
+
+    /// Newest first, paginated, with the total count matching the filter.
+    pub async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<AuditEvent>, i64)> {
+        let (cond, mut binds) = where_clause(filter);
+        let count_sql = format!("SELECT COUNT(*) FROM audit_events{cond}");
+        let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql));
+        for b in &binds {
+            count = match b {
+                Bind::Text(s) => count.bind(s.clone()),
+                Bind::Int(i) => count.bind(*i),
+            };
+        }
+        let total = count.fetch_one(&self.pool).await?;
+
+        let n = binds.len();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit_events{cond} ORDER BY seq DESC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        binds.push(Bind::Int(limit.max(0)));
+        binds.push(Bind::Int(offset.max(0)));
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s),
+                Bind::Int(i) => q.bind(i),
+            };
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let events = rows.iter().map(event_from_row).collect::<Result<_>>()?;
+        Ok((events, total))
+    }
+
+    /// Oldest first, seq greater than `after_seq`, for streaming verification.
+    pub async fn audit_batch(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
+        )))
+        .bind(after_seq)
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Runs raw SQL (tests tamper with the log through it); returns rows affected.
+    #[cfg(feature = "testing")]
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
+        let done = sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+async fn insert_chunk(tx: &mut Transaction<'static, Any>, chunk: &[AuditEvent]) -> Result<()> {
+    let mut sql = format!("INSERT INTO audit_events ({COLUMNS}) VALUES ");
+    for row in 0..chunk.len() {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for col in 0..COLUMN_COUNT {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * COLUMN_COUNT + col + 1));
+        }
+        sql.push(')');
+    }
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for e in chunk {
+        let ev = &e.event;
+        q = q
+            .bind(e.seq)
+            .bind(e.id.clone())
+            .bind(ev.at_ms)
+            .bind(ev.actor_kind.as_str())
+            .bind(ev.actor_id.clone())
+            .bind(ev.actor_name.clone())
+            .bind(ev.action.clone())
+            .bind(ev.project_id.clone())
+            .bind(ev.environment_id.clone())
+            .bind(ev.secret_key.clone())
+            .bind(ev.ip.clone())
+            .bind(ev.outcome.as_str())
+            .bind(ev.detail.clone())
+            .bind(e.prev_hash.clone())
+            .bind(e.hash.clone());
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// `" WHERE ..."` (or nothing) with `$1..$n` placeholders, and their values in
+/// order. sqlx's QueryBuilder is not used: over `Any` it writes `?`
+/// placeholders, which PostgreSQL rejects.
+fn where_clause(f: &AuditFilter) -> (String, Vec<Bind>) {
+    let mut conds: Vec<String> = Vec::new();
+    let mut binds: Vec<Bind> = Vec::new();
+    if let Some(p) = &f.project_id {
+        let ph = param(&mut binds, Bind::Text(p.clone()));
+        conds.push(format!("project_id = {ph}"));
+    }
+    if let Some(ps) = &f.project_ids {
+        if ps.is_empty() {
+            conds.push("1 = 0".into());
+        } else {
+            let phs: Vec<String> = ps
+                .iter()
+                .map(|p| param(&mut binds, Bind::Text(p.clone())))
+                .collect();
+            conds.push(format!("project_id IN ({})", phs.join(", ")));
+        }
+    }
+    if let Some(a) = &f.actor_id {
+        let ph = param(&mut binds, Bind::Text(a.clone()));
+        conds.push(format!("actor_id = {ph}"));
+    }
+    if let Some(action) = &f.action {
+        let prefix = action
+            .strip_suffix('*')
+            .or_else(|| action.ends_with('.').then_some(action.as_str()));
+        match prefix {
+            // substr() with a literal length compares case-sensitively on
+            // both databases, unlike SQLite's LIKE; the length is a number we
+            // computed, never user text.
+            Some(p) => {
+                let len = p.chars().count();
+                let ph = param(&mut binds, Bind::Text(p.to_string()));
+                conds.push(format!("substr(action, 1, {len}) = {ph}"));
+            }
+            None => {
+                let ph = param(&mut binds, Bind::Text(action.clone()));
+                conds.push(format!("action = {ph}"));
+            }
+        }
+    }
+    if let Some(o) = f.outcome {
+        let ph = param(&mut binds, Bind::Text(o.as_str().to_string()));
+        conds.push(format!("outcome = {ph}"));
+    }
+    if let Some(t) = f.since_ms {
+        let ph = param(&mut binds, Bind::Int(t));
+        conds.push(format!("at >= {ph}"));
+    }
+    if let Some(t) = f.until_ms {
+        let ph = param(&mut binds, Bind::Int(t));
+        conds.push(format!("at < {ph}"));
+    }
+    if conds.is_empty() {
+        (String::new(), binds)
+    } else {
+        (format!(" WHERE {}", conds.join(" AND ")), binds)
+    }
+}
+
+/// Adds a bound value; returns its placeholder.
+fn param(binds: &mut Vec<Bind>, b: Bind) -> String {
+    binds.push(b);
+    format!("${}", binds.len())
+}
+
+fn event_from_row(row: &AnyRow) -> Result<AuditEvent> {
+    let seq: i64 = row.try_get("seq")?;
+    // An unknown name can only come from an edited row: say which.
+    let bad = |what: &str| StoreError::Database(format!("audit event {seq}: unknown {what}"));
+    let actor_kind: String = row.try_get("actor_kind")?;
+    let outcome: String = row.try_get("outcome")?;
+    Ok(AuditEvent {
+        seq,
+        id: row.try_get("id")?,
+        event: NewAuditEvent {
+            at_ms: row.try_get("at")?,
+            actor_kind: actor_kind
+                .parse::<ActorKind>()
+                .map_err(|_| bad("actor kind"))?,
+            actor_id: row.try_get("actor_id")?,
+            actor_name: row.try_get("actor_name")?,
+            action: row.try_get("action")?,
+            project_id: row.try_get("project_id")?,
+            environment_id: row.try_get("environment_id")?,
+            secret_key: row.try_get("secret_key")?,
+            ip: row.try_get("ip")?,
+            outcome: outcome.parse::<Outcome>().map_err(|_| bad("outcome"))?,
+            detail: row.try_get("detail")?,
+        },
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// Growing, slightly jittered pause between conflicting attempts, capped at
+/// 200 ms; the jitter keeps colliding instances from retrying in lockstep.
+fn backoff(attempt: u32) -> Duration {
+    let base = 5u64.saturating_mul(1 << attempt.min(6)).min(200);
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()) % 10)
+        .unwrap_or(0);
+    Duration::from_millis(base + jitter)
+}

@@ -257,4 +257,13 @@ impl Store {
             .await?;
         Ok(n)
     }
+
+    /// Ids of the projects where the user holds one of `roles`.
+    pub async fn project_ids_with_role(&self, user_id: &str, roles: &[&str]) -> Result<Vec<String>> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT project_id, role FROM memberships WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().filter(|(_, r)| roles.contains(&r.as_str())).map(|(p, _)| p).collect())
+    }
 }

@@ -39,6 +39,11 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Audit log maintenance.
+    Audit {
+        #[command(subcommand)]
+        cmd: commands::audit::AuditCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -50,6 +55,7 @@ fn main() -> ExitCode {
         Command::Serve => commands::run_async(commands::serve::serve()),
         Command::Migrate => commands::run_async(commands::admin::migrate()),
         Command::RotateKey { dry_run } => commands::run_async(commands::admin::rotate_key(dry_run)),
+        Command::Audit { cmd } => commands::run_async(commands::audit::run(cmd)),
     };
     match result {
         Ok(code) => code,

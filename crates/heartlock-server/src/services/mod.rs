@@ -1,3 +1,7 @@
 //! Domain operations that need both the keyring and the store.
+pub mod audit_event;
 pub mod key_check;
+pub mod projects;
+pub mod secrets;
+pub mod users;
 pub mod rotation;

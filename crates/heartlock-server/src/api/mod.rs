@@ -1,0 +1,50 @@
+//! The JSON API under /api/v1, documented by the OpenAPI document that the
+//! same route definitions generate (so the two cannot drift apart).
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod docs;
+pub mod error;
+pub mod extract;
+pub mod pagination;
+pub mod projects;
+pub mod secrets;
+pub mod views;
+
+use crate::state::AppState;
+use docs::BearerAuth;
+use axum::Json;
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Heartlock API", description = "Self-hosted secrets manager. Errors are RFC 9457 problem details."),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "projects"), (name = "environments"), (name = "secrets"), (name = "members"), (name = "audit"), (name = "admin"))
+)]
+struct ApiDoc;
+
+/// The routes and their OpenAPI description, paths relative to /api/v1.
+pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::router())
+        .merge(projects::router())
+        .merge(secrets::router())
+        .merge(audit::router())
+        .merge(admin::router())
+        .split_for_parts();
+    doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
+    (router, doc)
+}
+
+/// The API router, nested under /api/v1 by the app.
+pub fn router() -> axum::Router<AppState> {
+    let (router, doc) = routes();
+    let doc = std::sync::Arc::new(doc);
+    router.route("/openapi.json", get(move || {
+        let doc = doc.clone();
+        async move { Json(doc.as_ref().clone()) }
+    }))
+}

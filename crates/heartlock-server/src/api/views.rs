@@ -1,0 +1,347 @@
+//! JSON shapes of the API (requests and responses).
+use heartlock_store::{EnvironmentRecord, ProjectRecord, UserRecord};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    /// Server role: `admin` or `user`.
+    pub role: String,
+    pub is_superuser: bool,
+    pub disabled: bool,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+impl From<&UserRecord> for UserView {
+    fn from(u: &UserRecord) -> Self {
+        Self {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role.clone(),
+            is_superuser: u.is_superuser,
+            disabled: u.disabled,
+            created_at: u.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub password: String,
+    #[schema(nullable = false)]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordChanged {
+    /// Other sessions that were signed out.
+    pub sessions_revoked: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub refresh_token: String,
+    /// Unix milliseconds.
+    pub refresh_expires_at: i64,
+    pub user: UserView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnvironmentView {
+    pub slug: String,
+    pub name: String,
+    pub position: i64,
+}
+
+impl From<&EnvironmentRecord> for EnvironmentView {
+    fn from(e: &EnvironmentRecord) -> Self {
+        Self { slug: e.slug.clone(), name: e.name.clone(), position: e.position }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectView {
+    pub slug: String,
+    pub name: String,
+    #[schema(nullable = true)]
+    pub org: Option<String>,
+    /// The caller's role on the project (`null` for server admins who are not members).
+    #[schema(nullable = true)]
+    pub role: Option<String>,
+    pub environments: Vec<EnvironmentView>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl ProjectView {
+    pub fn new(p: &ProjectRecord, role: Option<&str>, envs: &[EnvironmentRecord]) -> Self {
+        Self {
+            slug: p.slug.clone(),
+            name: p.name.clone(),
+            org: p.org.clone(),
+            role: role.map(str::to_string),
+            environments: envs.iter().map(EnvironmentView::from).collect(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProject {
+    pub name: String,
+    /// Derived from the name when absent.
+    #[schema(nullable = false)]
+    pub slug: Option<String>,
+    /// Environment slugs, in order (default: development, staging, production).
+    #[schema(nullable = false)]
+    pub environments: Option<Vec<String>>,
+    #[schema(nullable = false)]
+    pub org: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProject {
+    #[schema(nullable = false)]
+    pub name: Option<String>,
+    #[schema(nullable = false)]
+    pub org: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEnvironment {
+    pub slug: String,
+    #[schema(nullable = false)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEnvironment {
+    #[schema(nullable = false)]
+    pub name: Option<String>,
+    /// New 0-based position; the others shift.
+    #[schema(nullable = false, minimum = 0)]
+    pub position: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SecretView {
+    pub key: String,
+    pub value: String,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutSecret {
+    pub value: String,
+    #[schema(nullable = false)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchWrite {
+    /// Keys to create or update.
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+    /// Keys to delete.
+    #[serde(default)]
+    pub delete: Vec<String>,
+    #[schema(nullable = false)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WrittenKey {
+    pub key: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WriteResult {
+    pub written: Vec<WrittenKey>,
+}
+
+impl WriteResult {
+    pub fn new(written: Vec<(String, i64)>) -> Self {
+        Self { written: written.into_iter().map(|(key, version)| WrittenKey { key, version }).collect() }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionView {
+    pub version: i64,
+    /// Absent for a deletion.
+    #[schema(nullable = true)]
+    pub value: Option<String>,
+    pub deleted: bool,
+    #[schema(nullable = true)]
+    pub author_user_id: Option<String>,
+    #[schema(nullable = true)]
+    pub author_token_id: Option<String>,
+    #[schema(nullable = true)]
+    pub comment: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackRequest {
+    #[schema(minimum = 1)]
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompareEntry {
+    pub environment: String,
+    pub present: bool,
+    #[schema(nullable = true)]
+    pub value: Option<String>,
+    #[schema(nullable = true)]
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompareView {
+    pub key: String,
+    /// True when the key is present everywhere with the same value.
+    pub consistent: bool,
+    pub environments: Vec<CompareEntry>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    /// `dotenv`, `json` or `yaml`.
+    pub format: String,
+    pub content: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    pub user_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMember {
+    pub email: String,
+    /// `owner`, `admin`, `member` or `viewer`.
+    pub role: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMember {
+    pub role: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    /// `admin` or `user`.
+    #[schema(nullable = false)]
+    pub role: Option<String>,
+    #[schema(nullable = false)]
+    pub disabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub email: String,
+    pub password: String,
+    #[schema(nullable = false)]
+    pub display_name: Option<String>,
+    /// `admin` or `user` (default: DEFAULT_USER_ROLE).
+    #[schema(nullable = false)]
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventView {
+    pub seq: i64,
+    pub id: String,
+    pub at: i64,
+    pub actor_kind: String,
+    #[schema(nullable = true)]
+    pub actor_id: Option<String>,
+    #[schema(nullable = true)]
+    pub actor_name: Option<String>,
+    pub action: String,
+    #[schema(nullable = true)]
+    pub project_id: Option<String>,
+    #[schema(nullable = true)]
+    pub environment_id: Option<String>,
+    #[schema(nullable = true)]
+    pub secret_key: Option<String>,
+    #[schema(nullable = true)]
+    pub ip: Option<String>,
+    pub outcome: String,
+    #[schema(nullable = true)]
+    pub detail: Option<String>,
+    pub hash: String,
+}
+
+impl From<heartlock_core::audit::AuditEvent> for AuditEventView {
+    fn from(e: heartlock_core::audit::AuditEvent) -> Self {
+        Self {
+            seq: e.seq,
+            id: e.id,
+            at: e.event.at_ms,
+            actor_kind: e.event.actor_kind.as_str().into(),
+            actor_id: e.event.actor_id,
+            actor_name: e.event.actor_name,
+            action: e.event.action,
+            project_id: e.event.project_id,
+            environment_id: e.event.environment_id,
+            secret_key: e.event.secret_key,
+            ip: e.event.ip,
+            outcome: e.event.outcome.as_str().into(),
+            detail: e.event.detail,
+            hash: e.hash,
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The group-commit writer: requests enqueue events and move on; one task
+//! commits whatever has queued up in a single transaction. Nothing is
+//! dropped: the queue is bounded (callers wait for room instead), a failed
+//! commit is retried until it succeeds, and shutdown drains the queue.
+use heartlock_core::audit::NewAuditEvent;
+use heartlock_store::Store;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+
+/// Queue capacity: past it `record` waits (backpressure) rather than drop.
+const QUEUE_CAPACITY: usize = 65_536;
+/// Events per transaction at most.
+const MAX_BATCH: usize = 512;
+/// Cap of the retry backoff after a failed commit.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+enum Msg {
+    Event(NewAuditEvent),
+    /// Acked once every event queued before it is committed.
+    Flush(oneshot::Sender<()>),
+    /// Drain everything and stop.
+    Stop,
+}
+
+/// Cheap to clone; hand one to every request handler.
+#[derive(Clone)]
+pub struct AuditLog {
+    tx: mpsc::Sender<Msg>,
+    /// Used directly only if an event arrives after the writer stopped.
+    store: Store,
+    /// Turns true once the writer has committed everything and ended.
+    stopped: watch::Receiver<bool>,
+}
+
+/// Owns the writer task; call [`AuditWriterHandle::shutdown`] at exit.
+pub struct AuditWriterHandle {
+    tx: mpsc::Sender<Msg>,
+    task: JoinHandle<()>,
+}
+
+impl AuditLog {
+    /// Spawns the writer task on the current Tokio runtime.
+    pub fn start(store: Store) -> (AuditLog, AuditWriterHandle) {
+        let store_for_task = store.clone();
+        let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+        let (stopped_tx, stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            run(store_for_task, rx).await;
+            let _ = stopped_tx.send(true);
+        });
+        (
+            AuditLog {
+                tx: tx.clone(),
+                store,
+                stopped,
+            },
+            AuditWriterHandle { tx, task },
+        )
+    }
+
+    /// Enqueues the event; waits only for room in the queue, not for the
+    /// commit.
+    pub async fn record(&self, event: NewAuditEvent) {
+        if let Err(mpsc::error::SendError(Msg::Event(event))) =
+            self.tx.send(Msg::Event(event)).await
+        {
+            // The writer has shut down: commit this one ourselves rather
+            // than lose it.
+            commit(&self.store, &[event]).await;
+        }
+    }
+
+    /// Resolves once every event recorded before the call is committed.
+    pub async fn flush(&self) {
+        let (ack, done) = oneshot::channel();
+        if self.tx.send(Msg::Flush(ack)).await.is_ok() {
+            let _ = done.await;
+        } else {
+            // The writer is shutting down: it resolves once it has drained
+            // the queue.
+            let mut stopped = self.stopped.clone();
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    }
+}
+
+impl AuditWriterHandle {
+    /// Drains and commits everything queued, then stops the task. Events
+    /// recorded afterwards are committed directly by `record`.
+    pub async fn shutdown(self) {
+        let _ = self.tx.send(Msg::Stop).await;
+        drop(self.tx);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "audit writer task failed");
+        }
+    }
+}
+
+/// Pending work of one round.
+#[derive(Default)]
+struct Batch {
+    events: Vec<NewAuditEvent>,
+    acks: Vec<oneshot::Sender<()>>,
+    stop: bool,
+}
+
+impl Batch {
+    fn take(&mut self, msg: Msg) {
+        match msg {
+            Msg::Event(e) => self.events.push(e),
+            Msg::Flush(ack) => self.acks.push(ack),
+            Msg::Stop => self.stop = true,
+        }
+    }
+
+    /// Commits the events, then acks the flushes queued among them.
+    async fn finish(&mut self, store: &Store) {
+        commit(store, &self.events).await;
+        self.events.clear();
+        for ack in self.acks.drain(..) {
+            let _ = ack.send(());
+        }
+    }
+}
+
+async fn run(store: Store, mut rx: mpsc::Receiver<Msg>) {
+    let mut batch = Batch::default();
+    let mut stopping = false;
+    while let Some(first) = rx.recv().await {
+        batch.take(first);
+        while batch.events.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(msg) => batch.take(msg),
+                Err(_) => break,
+            }
+        }
+        batch.finish(&store).await;
+        if batch.stop && !stopping {
+            // Refuse new messages but keep those already queued: the loop
+            // ends once they are all committed.
+            stopping = true;
+            rx.close();
+        }
+    }
+    batch.finish(&store).await;
+}
+
+/// Appends `events` in one transaction, retrying with exponential backoff
+/// until it succeeds: an audit event is never dropped.
+async fn commit(store: &Store, events: &[NewAuditEvent]) {
+    if events.is_empty() {
+        return;
+    }
+    let mut delay = Duration::from_millis(50);
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
+        match store.append_audit(events).await {
+            Ok(_) => {
+                if attempt > 1 {
+                    tracing::info!(events = events.len(), attempt, "audit events committed");
+                }
+                return;
+            }
+            Err(e) => {
+                // StoreError messages never carry row values.
+                tracing::error!(
+                    error = %e,
+                    events = events.len(),
+                    attempt,
+                    "cannot write audit events; retrying"
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Secrets: reading decrypts, writing encrypts, the store sees ciphertext
+//! only. Each value is sealed to its version row (`secret_version:<id>`).
+use crate::api::error::{ApiError, ApiResult};
+use crate::auth::{Actor, Caller};
+use crate::services::audit_event::{EventExt, event};
+use crate::state::AppState;
+use heartlock_core::audit::Outcome;
+use heartlock_core::formats::{self, Format, SecretMap};
+use heartlock_core::ids;
+use heartlock_store::{Author, EncryptedColumn, EnvironmentRecord, ProjectRecord, SecretWrite, StoreError, StoredVersion};
+
+pub const MAX_COMMENT_CHARS: usize = 500;
+pub const MAX_BATCH_KEYS: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct PlainSecret {
+    pub key: String,
+    pub value: String,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlainVersion {
+    pub version: i64,
+    /// `None` for a deletion.
+    pub value: Option<String>,
+    pub author_user_id: Option<String>,
+    pub author_token_id: Option<String>,
+    pub comment: Option<String>,
+    pub created_at: i64,
+}
+
+pub fn validate_key(key: &str) -> ApiResult<()> {
+    formats::names::validate_key(key).map_err(|e| ApiError::validation("key", e.to_string()))
+}
+
+fn validate_value(state: &AppState, key: &str, value: &str) -> ApiResult<()> {
+    if value.len() > state.settings.max_secret_bytes {
+        return Err(ApiError::TooLarge(format!(
+            "the value of {key} is {} bytes; the maximum is {} (HEARTLOCK_MAX_SECRET_BYTES)",
+            value.len(),
+            state.settings.max_secret_bytes
+        )));
+    }
+    Ok(())
+}
+
+fn validate_comment(comment: Option<&str>) -> ApiResult<Option<String>> {
+    match comment.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) if c.chars().count() > MAX_COMMENT_CHARS => Err(ApiError::validation("comment", format!("must be at most {MAX_COMMENT_CHARS} characters"))),
+        other => Ok(other.map(str::to_string)),
+    }
+}
+
+fn author(caller: &Caller) -> Author {
+    Author { user_id: caller.actor.user().map(|u| u.id.clone()), token_id: None }
+}
+
+fn open(state: &AppState, version_id: &str, ct: &str) -> ApiResult<String> {
+    let opened = state
+        .keyring
+        .open(&EncryptedColumn::SecretVersionValue.context(version_id), ct)
+        .map_err(|e| ApiError::Internal(format!("stored secret version {version_id} cannot be decrypted: {e}")))?;
+    String::from_utf8(opened.plaintext.to_vec()).map_err(|_| ApiError::Internal(format!("secret version {version_id} is not UTF-8")))
+}
+
+fn seal(state: &AppState, version_id: &str, value: &str) -> ApiResult<String> {
+    state
+        .keyring
+        .seal(&EncryptedColumn::SecretVersionValue.context(version_id), value.as_bytes())
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Every live secret of an environment, decrypted, by key.
+pub async fn read_all(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, action: &str) -> ApiResult<Vec<PlainSecret>> {
+    let stored = state.store.current_secrets(&env.id).await?;
+    let mut out = Vec::with_capacity(stored.len());
+    for s in stored {
+        let value = open(state, &s.version_id, &s.value_ct)?;
+        out.push(PlainSecret { key: s.key, value, version: s.version, updated_at: s.updated_at });
+    }
+    let ev = event(state, caller, action, Outcome::Success).project(&project.id).environment(&env.id).detail(format!("{} secret(s)", out.len()));
+    state.audit.record(ev).await;
+    Ok(out)
+}
+
+pub async fn read_one(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, key: &str) -> ApiResult<PlainSecret> {
+    validate_key(key)?;
+    let s = state.store.current_secret(&env.id, key).await?.ok_or(ApiError::NotFound("secret not found"))?;
+    let value = open(state, &s.version_id, &s.value_ct)?;
+    state.audit.record(event(state, caller, "secret.read", Outcome::Success).project(&project.id).environment(&env.id).key(key)).await;
+    Ok(PlainSecret { key: s.key, value, version: s.version, updated_at: s.updated_at })
+}
+
+/// One write batch: sets and deletes, validated in full before anything is
+/// stored, then applied in one transaction.
+pub async fn write(
+    state: &AppState,
+    caller: &Caller,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    set: &SecretMap,
+    delete: &[String],
+    comment: Option<&str>,
+    action: &str,
+) -> ApiResult<Vec<(String, i64)>> {
+    if set.len() + delete.len() > MAX_BATCH_KEYS {
+        return Err(ApiError::TooLarge(format!("at most {MAX_BATCH_KEYS} keys per request")));
+    }
+    let comment = validate_comment(comment)?;
+    let mut writes = Vec::with_capacity(set.len() + delete.len());
+    for (key, value) in set {
+        validate_key(key)?;
+        validate_value(state, key, value)?;
+        let version_id = ids::new_id();
+        let ct = seal(state, &version_id, value)?;
+        writes.push(SecretWrite { key: key.clone(), version_id, value_ct: Some(ct), comment: comment.clone() });
+    }
+    for key in delete {
+        validate_key(key)?;
+        if set.contains_key(key) {
+            return Err(ApiError::validation("delete", format!("{key} is both set and deleted")));
+        }
+        writes.push(SecretWrite { key: key.clone(), version_id: ids::new_id(), value_ct: None, comment: comment.clone() });
+    }
+    let written = state.store.write_secrets(&env.id, &writes, &author(caller), state.clock.now_ms()).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::NotFound("secret not found (nothing was written)"),
+        other => other.into(),
+    })?;
+    for w in &writes {
+        let act = if w.value_ct.is_some() { action } else { "secret.delete" };
+        state.audit.record(event(state, caller, act, Outcome::Success).project(&project.id).environment(&env.id).key(&w.key)).await;
+    }
+    Ok(written.into_iter().map(|w| (w.key, w.version)).collect())
+}
+
+fn plain_version(state: &AppState, v: StoredVersion) -> ApiResult<PlainVersion> {
+    let value = match &v.value_ct {
+        Some(ct) if v.deleted == 0 => Some(open(state, &v.version_id, ct)?),
+        _ => None,
+    };
+    Ok(PlainVersion { version: v.version, value, author_user_id: v.author_user_id, author_token_id: v.author_token_id, comment: v.comment, created_at: v.created_at })
+}
+
+pub async fn history(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, key: &str, limit: i64, offset: i64) -> ApiResult<(Vec<PlainVersion>, i64)> {
+    validate_key(key)?;
+    let (versions, total) = state.store.secret_history(&env.id, key, limit, offset).await?;
+    if total == 0 {
+        return Err(ApiError::NotFound("secret not found"));
+    }
+    let out = versions.into_iter().map(|v| plain_version(state, v)).collect::<ApiResult<Vec<_>>>()?;
+    state.audit.record(event(state, caller, "secret.history", Outcome::Success).project(&project.id).environment(&env.id).key(key)).await;
+    Ok((out, total))
+}
+
+/// Writes a new version equal to an old one.
+pub async fn rollback(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, key: &str, version: i64) -> ApiResult<i64> {
+    validate_key(key)?;
+    let old = state.store.secret_version(&env.id, key, version).await?.ok_or(ApiError::NotFound("version not found"))?;
+    let old = plain_version(state, old)?;
+    let Some(value) = old.value else {
+        return Err(ApiError::validation("version", "that version is a deletion; delete the secret instead"));
+    };
+    let mut set = SecretMap::new();
+    set.insert(key.to_string(), value);
+    let comment = format!("rollback to version {version}");
+    let written = write(state, caller, project, env, &set, &[], Some(&comment), "secret.rollback").await?;
+    Ok(written.first().map(|(_, v)| *v).unwrap_or_default())
+}
+
+/// One key across every environment of the project (None where missing).
+pub async fn compare(state: &AppState, caller: &Caller, project: &ProjectRecord, key: &str) -> ApiResult<Vec<(EnvironmentRecord, Option<PlainSecret>)>> {
+    validate_key(key)?;
+    let envs = state.store.environments(&project.id).await?;
+    let found = state.store.secret_across(&project.id, key).await?;
+    let mut out = Vec::with_capacity(envs.len());
+    for env in envs {
+        let secret = match found.iter().find(|(e, _)| *e == env.id) {
+            Some((_, s)) => Some(PlainSecret { key: s.key.clone(), value: open(state, &s.version_id, &s.value_ct)?, version: s.version, updated_at: s.updated_at }),
+            None => None,
+        };
+        out.push((env, secret));
+    }
+    state.audit.record(event(state, caller, "secret.compare", Outcome::Success).project(&project.id).key(key)).await;
+    Ok(out)
+}
+
+/// Parses a document and writes it as one batch; nothing is written when
+/// any line or key is bad.
+pub async fn import(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, format: Format, content: &str) -> ApiResult<Vec<(String, i64)>> {
+    let parsed = formats::parse(format, content).map_err(|e| ApiError::validation("content", e.to_string()))?;
+    if parsed.is_empty() {
+        return Err(ApiError::validation("content", "no secrets found"));
+    }
+    write(state, caller, project, env, &parsed, &[], Some(&format!("import ({})", format.as_str())), "secret.import").await
+}
+
+pub async fn export(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, format: Format) -> ApiResult<String> {
+    let all = read_all(state, caller, project, env, "secret.export").await?;
+    let map: SecretMap = all.into_iter().map(|s| (s.key, s.value)).collect();
+    formats::render(format, &map).map_err(|e| ApiError::validation("format", e.to_string()))
+}
+
+/// Whether the caller is a real user (for author display).
+pub fn is_user(caller: &Caller) -> bool {
+    matches!(caller.actor, Actor::User { .. })
+}
