@@ -31,6 +31,20 @@ enum Command {
         #[arg(long)]
         deploy: bool,
     },
+    /// Create a server administrator (interactive, or --email with the
+    /// password from --password-stdin or HEARTLOCK_SUPERUSER_PASSWORD).
+    Createsuperuser {
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Never prompt; fail when something is missing.
+        #[arg(long)]
+        no_input: bool,
+    },
     /// Print a new encryption key (same format as Python's Fernet.generate_key()).
     GenKey,
     /// Re-encrypt every stored value under the first of the configured keys.
@@ -50,6 +64,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::GenKey => commands::admin::gen_key(),
+        Command::Createsuperuser { email, display_name, password_stdin, no_input } => {
+            commands::run_async(commands::users::createsuperuser(commands::users::SuperuserArgs {
+                email,
+                display_name,
+                password_stdin,
+                no_input,
+            }))
+        }
         Command::Config => commands::admin::config(),
         Command::Check { deploy } => commands::admin::check(deploy),
         Command::Serve => commands::run_async(commands::serve::serve()),

@@ -8,19 +8,19 @@ use heartlock_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("authentication required")]
+    #[error("authentication required: {0}")]
     Unauthenticated(&'static str),
-    #[error("forbidden")]
+    #[error("forbidden: {0}")]
     Forbidden(String),
-    #[error("not found")]
+    #[error("not found: {0}")]
     NotFound(&'static str),
-    #[error("validation failed")]
+    #[error("invalid {field}: {message}")]
     Validation { field: String, message: String },
-    #[error("conflict")]
+    #[error("conflict: {0}")]
     Conflict(String),
-    #[error("too large")]
+    #[error("too large: {0}")]
     TooLarge(String),
-    #[error("bad request")]
+    #[error("bad request: {0}")]
     BadRequest(String),
     #[error("internal error")]
     Internal(String),
@@ -103,3 +103,8 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A one-line message for people (CLI); internal details stay in the log.
+pub fn describe(e: &ApiError) -> String {
+    e.to_string()
+}

@@ -33,10 +33,14 @@ pub fn settings_for(
 
 impl TestServer {
     pub async fn start(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::start_with_clock(backend, Arc::new(SystemClock), tweak).await
+    }
+
+    /// With an injected clock, so tests can move time (token expiry).
+    pub async fn start_with_clock(backend: Backend, clock: Arc<dyn Clock>, tweak: impl FnOnce(&mut Settings)) -> Self {
         let db = TestDb::new(backend).await;
         let dir = tempfile::tempdir().unwrap();
         let settings = settings_for(&db, dir.path(), tweak);
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let state = heartlock_server::boot(settings, clock).await.expect("boot");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -71,6 +75,38 @@ impl TestServer {
             h.await.unwrap().unwrap();
         }
     }
+}
+
+/// A JSON request helper: (status, body as JSON or Null).
+pub async fn call(method: reqwest::Method, url: String, token: Option<&str>, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    let mut req = client().request(method, &url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
+/// Registers a user and returns (access token, refresh token, user id).
+pub async fn register(srv: &TestServer, email: &str) -> (String, String, String) {
+    let (status, body) = call(
+        reqwest::Method::POST,
+        srv.url("/api/v1/auth/register"),
+        None,
+        Some(serde_json::json!({ "email": email, "password": "correct horse battery staple" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    (
+        body["access_token"].as_str().unwrap().to_string(),
+        body["refresh_token"].as_str().unwrap().to_string(),
+        body["user"]["id"].as_str().unwrap().to_string(),
+    )
 }
 
 pub fn client() -> reqwest::Client {

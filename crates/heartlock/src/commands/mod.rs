@@ -1,6 +1,7 @@
 pub mod admin;
 pub mod audit;
 pub mod serve;
+pub mod users;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,88 @@
+//! `heartlock createsuperuser`: the first administrator, interactively or
+//! from flags and environment for scripts.
+use crate::logging;
+use heartlock_core::SystemClock;
+use heartlock_core::audit::{ActorKind, NewAuditEvent, Outcome};
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub struct SuperuserArgs {
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub password_stdin: bool,
+    pub no_input: bool,
+}
+
+/// Where the password comes from, in order: --password-stdin,
+/// HEARTLOCK_SUPERUSER_PASSWORD, an interactive hidden prompt. Never argv.
+fn read_password(args: &SuperuserArgs) -> anyhow::Result<String> {
+    if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\n', '\r']).to_string());
+    }
+    if let Ok(pw) = std::env::var("HEARTLOCK_SUPERUSER_PASSWORD") {
+        return Ok(pw);
+    }
+    if args.no_input || !std::io::stdin().is_terminal() {
+        anyhow::bail!("no password given: use --password-stdin or HEARTLOCK_SUPERUSER_PASSWORD");
+    }
+    let first = rpassword::prompt_password("Password: ")?;
+    let second = rpassword::prompt_password("Password (again): ")?;
+    if first != second {
+        anyhow::bail!("the passwords do not match");
+    }
+    Ok(first)
+}
+
+fn read_email(args: &SuperuserArgs) -> anyhow::Result<String> {
+    if let Some(e) = args.email.clone().or_else(|| std::env::var("HEARTLOCK_SUPERUSER_EMAIL").ok()) {
+        return Ok(e);
+    }
+    if args.no_input || !std::io::stdin().is_terminal() {
+        anyhow::bail!("no email given: use --email or HEARTLOCK_SUPERUSER_EMAIL");
+    }
+    print!("Email: ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().to_string())
+}
+
+pub async fn createsuperuser(args: SuperuserArgs) -> anyhow::Result<ExitCode> {
+    let settings = super::load_settings()?;
+    logging::init(settings.log_format);
+    let email = read_email(&args)?;
+    let password = read_password(&args)?;
+    let state = heartlock_server::boot(settings, Arc::new(SystemClock)).await?;
+    let result = heartlock_server::services::users::create_user(&state, &email, args.display_name.as_deref(), &password, "admin", true).await;
+    let outcome = match &result {
+        Ok(user) => {
+            state
+                .audit
+                .record(NewAuditEvent {
+                    at_ms: state.clock.now_ms(),
+                    actor_kind: ActorKind::System,
+                    actor_id: None,
+                    actor_name: Some("createsuperuser".into()),
+                    action: "user.create_superuser".into(),
+                    project_id: None,
+                    environment_id: None,
+                    secret_key: None,
+                    ip: None,
+                    outcome: Outcome::Success,
+                    detail: Some(user.email.clone()),
+                })
+                .await;
+            println!("superuser {} created", user.email);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("heartlock: cannot create the superuser: {}", heartlock_server::api::error::describe(e));
+            ExitCode::from(1)
+        }
+    };
+    state.shutdown().await;
+    Ok(outcome)
+}
