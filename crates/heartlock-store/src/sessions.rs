@@ -32,6 +32,15 @@ pub struct SessionRecord {
     pub ip: Option<String>,
 }
 
+#[derive(sqlx::FromRow)]
+struct RefreshRow {
+    user_id: String,
+    family_id: String,
+    expires_at: i64,
+    rotated_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
 impl Store {
     pub async fn create_session(
         &self,
@@ -62,13 +71,13 @@ impl Store {
     /// Exchanges a refresh token for a new one in the same family.
     pub async fn rotate_refresh(&self, token_hash: &str, next: &NewRefresh, now: i64) -> Result<RefreshOutcome> {
         let mut tx = self.begin_write().await?;
-        let row: Option<(String, String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+        let row: Option<RefreshRow> = sqlx::query_as(
             "SELECT user_id, family_id, expires_at, rotated_at, revoked_at FROM refresh_tokens WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((user_id, family, expires_at, rotated_at, revoked_at)) = row else {
+        let Some(RefreshRow { user_id, family_id: family, expires_at, rotated_at, revoked_at }) = row else {
             return Ok(RefreshOutcome::Unknown);
         };
         let session_revoked: Option<(Option<i64>,)> = sqlx::query_as("SELECT revoked_at FROM auth_sessions WHERE id = $1")

@@ -29,7 +29,8 @@ impl TestDb {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let path = dir.path().join("db.sqlite3");
                 Self {
-                    url: format!("sqlite://{}", path.display()),
+                    // Four slashes: an absolute path (three would be relative).
+                    url: format!("sqlite:///{}", path.display()),
                     target: DbTarget::Sqlite(path),
                     backend,
                     pg_name: None,
