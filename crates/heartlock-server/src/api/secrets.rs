@@ -86,7 +86,8 @@ async fn batch_write(State(state): State<AppState>, caller: Caller, Path((projec
         return Err(ApiError::validation("set", "nothing to write"));
     }
     let set: SecretMap = req.set.into_iter().collect();
-    let written = svc::write(&state, &caller, &p, &e, &set, &req.delete, req.comment.as_deref(), "secret.write").await?;
+    let changes = svc::Changes { set: &set, delete: &req.delete, comment: req.comment.as_deref(), action: "secret.write" };
+    let written = svc::write(&state, &caller, &p, &e, changes).await?;
     Ok(Json(WriteResult::new(written)))
 }
 
@@ -151,7 +152,8 @@ async fn put_secret(State(state): State<AppState>, caller: Caller, Path((project
     let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
     let mut set = SecretMap::new();
     set.insert(key.clone(), req.value);
-    let written = svc::write(&state, &caller, &p, &e, &set, &[], req.comment.as_deref(), "secret.write").await?;
+    let changes = svc::Changes { set: &set, delete: &[], comment: req.comment.as_deref(), action: "secret.write" };
+    let written = svc::write(&state, &caller, &p, &e, changes).await?;
     let version = written.first().map(|(_, v)| *v).unwrap_or_default();
     Ok(Json(WrittenKey { key, version }))
 }
@@ -163,7 +165,9 @@ async fn put_secret(State(state): State<AppState>, caller: Caller, Path((project
 async fn delete_secret(State(state): State<AppState>, caller: Caller, Path((project, env, key)): KeyPath, Query(q): Query<DeleteParams>) -> ApiResult<StatusCode> {
     svc::validate_key(&key)?;
     let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
-    svc::write(&state, &caller, &p, &e, &SecretMap::new(), &[key], q.comment.as_deref(), "secret.delete").await?;
+    let keys = [key];
+    let changes = svc::Changes { set: &SecretMap::new(), delete: &keys, comment: q.comment.as_deref(), action: "secret.delete" };
+    svc::write(&state, &caller, &p, &e, changes).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 
 #[derive(Debug, Clone)]
 pub enum Actor {
-    User { user: UserRecord, session_id: String },
+    User { user: Box<UserRecord>, session_id: String },
     Anonymous,
 }
 
@@ -84,7 +84,7 @@ impl FromRequestParts<AppState> for Caller {
                     .await?
                     .filter(|u| u.id == claims.sub)
                     .ok_or(ApiError::Unauthenticated("the session has ended"))?;
-                Actor::User { user, session_id: claims.sid }
+                Actor::User { user: Box::new(user), session_id: claims.sid }
             }
         };
         Ok(Caller { actor, ip, user_agent })

@@ -1,7 +1,7 @@
 //! Secrets: reading decrypts, writing encrypts, the store sees ciphertext
 //! only. Each value is sealed to its version row (`secret_version:<id>`).
 use crate::api::error::{ApiError, ApiResult};
-use crate::auth::{Actor, Caller};
+use crate::auth::Caller;
 use crate::services::audit_event::{EventExt, event};
 use crate::state::AppState;
 use heartlock_core::audit::Outcome;
@@ -93,18 +93,19 @@ pub async fn read_one(state: &AppState, caller: &Caller, project: &ProjectRecord
     Ok(PlainSecret { key: s.key, value, version: s.version, updated_at: s.updated_at })
 }
 
+/// What one write request changes.
+pub struct Changes<'a> {
+    pub set: &'a SecretMap,
+    pub delete: &'a [String],
+    pub comment: Option<&'a str>,
+    /// Audit action for the sets (deletions are `secret.delete`).
+    pub action: &'a str,
+}
+
 /// One write batch: sets and deletes, validated in full before anything is
 /// stored, then applied in one transaction.
-pub async fn write(
-    state: &AppState,
-    caller: &Caller,
-    project: &ProjectRecord,
-    env: &EnvironmentRecord,
-    set: &SecretMap,
-    delete: &[String],
-    comment: Option<&str>,
-    action: &str,
-) -> ApiResult<Vec<(String, i64)>> {
+pub async fn write(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, changes: Changes<'_>) -> ApiResult<Vec<(String, i64)>> {
+    let Changes { set, delete, comment, action } = changes;
     if set.len() + delete.len() > MAX_BATCH_KEYS {
         return Err(ApiError::TooLarge(format!("at most {MAX_BATCH_KEYS} keys per request")));
     }
@@ -165,7 +166,7 @@ pub async fn rollback(state: &AppState, caller: &Caller, project: &ProjectRecord
     let mut set = SecretMap::new();
     set.insert(key.to_string(), value);
     let comment = format!("rollback to version {version}");
-    let written = write(state, caller, project, env, &set, &[], Some(&comment), "secret.rollback").await?;
+    let written = write(state, caller, project, env, Changes { set: &set, delete: &[], comment: Some(&comment), action: "secret.rollback" }).await?;
     Ok(written.first().map(|(_, v)| *v).unwrap_or_default())
 }
 
@@ -193,16 +194,12 @@ pub async fn import(state: &AppState, caller: &Caller, project: &ProjectRecord, 
     if parsed.is_empty() {
         return Err(ApiError::validation("content", "no secrets found"));
     }
-    write(state, caller, project, env, &parsed, &[], Some(&format!("import ({})", format.as_str())), "secret.import").await
+    let comment = format!("import ({})", format.as_str());
+    write(state, caller, project, env, Changes { set: &parsed, delete: &[], comment: Some(&comment), action: "secret.import" }).await
 }
 
 pub async fn export(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, format: Format) -> ApiResult<String> {
     let all = read_all(state, caller, project, env, "secret.export").await?;
     let map: SecretMap = all.into_iter().map(|s| (s.key, s.value)).collect();
     formats::render(format, &map).map_err(|e| ApiError::validation("format", e.to_string()))
-}
-
-/// Whether the caller is a real user (for author display).
-pub fn is_user(caller: &Caller) -> bool {
-    matches!(caller.actor, Actor::User { .. })
 }
