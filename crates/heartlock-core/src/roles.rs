@@ -132,7 +132,9 @@ pub fn authorize(subject: Subject, action: Action) -> Decision {
             _ if !s.in_environments => Decision::Hidden,
             Action::ViewProject | Action::ReadSecrets => Decision::Allow,
             Action::WriteSecrets if s.can_write => Decision::Allow,
-            _ => Decision::Forbidden,
+            Action::WriteSecrets => Decision::Forbidden,
+            // Tokens live on the secrets endpoints only; the rest is not there for them.
+            _ => Decision::Hidden,
         },
         Subject::Anonymous { policy: AnonymousPolicy::AllowAll } => Decision::Allow,
         Subject::Anonymous { policy: AnonymousPolicy::ViewOnly } if action.is_read_only() => Decision::Allow,
@@ -192,6 +194,7 @@ mod tests {
         let outside = Subject::Token { scope: Some(TokenScope { can_write: true, in_environments: false }) };
         assert_eq!(authorize(outside, Action::ReadSecrets), Decision::Hidden);
         assert_eq!(authorize(Subject::Token { scope: None }, Action::ReadSecrets), Decision::Hidden);
+        assert_eq!(authorize(read, Action::ManageMembers), Decision::Hidden);
         let view = Subject::Anonymous { policy: AnonymousPolicy::ViewOnly };
         assert_eq!(authorize(view, Action::ReadSecrets), Decision::Allow);
         assert_eq!(authorize(view, Action::WriteSecrets), Decision::Unauthenticated);

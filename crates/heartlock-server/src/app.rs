@@ -44,6 +44,8 @@ pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState,
     key_check::verify_key(&store, &keyring, &key_source, clock.now_ms()).await?;
     let jwt = crate::auth::jwt::JwtKeys::load(&settings, &store, &keyring, clock.now_ms()).await?;
     let (audit, audit_writer) = crate::audit::AuditLog::start(store.clone());
+    let cache = Arc::new(crate::cache::Cache::default());
+    crate::cache::spawn_listener(cache.clone(), &store);
     if key_source == KeySource::Ephemeral {
         tracing::warn!("encryption key source: ephemeral (see the warning above)");
     } else {
@@ -56,6 +58,7 @@ pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState,
         key_source,
         clock,
         jwt: Arc::new(jwt),
+        cache,
         audit,
         audit_writer: Arc::new(std::sync::Mutex::new(Some(audit_writer))),
     })

@@ -15,6 +15,7 @@ pub struct AppState {
     pub key_source: KeySource,
     pub clock: Arc<dyn Clock>,
     pub jwt: Arc<JwtKeys>,
+    pub cache: Arc<crate::cache::Cache>,
     pub audit: AuditLog,
     /// Taken once at shutdown to drain the audit queue.
     pub audit_writer: Arc<Mutex<Option<AuditWriterHandle>>>,

@@ -55,6 +55,7 @@ impl StoreOptions {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    target: DbTarget,
 }
 
 impl std::fmt::Debug for Store {
@@ -107,11 +108,16 @@ impl Store {
             .connect_with(connect_opts)
             .await
             .map_err(|e| StoreError::Unavailable(redact_connect_error(&e)))?;
-        Ok(Self { pool, backend })
+        Ok(Self { pool, backend, target: opts.target.clone() })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Where this store's data lives.
+    pub fn target(&self) -> &DbTarget {
+        &self.target
     }
 
     /// Applies every embedded migration not yet applied.

@@ -9,8 +9,10 @@ mod encrypted;
 mod projects;
 mod secrets;
 mod sessions;
+mod tokens;
 mod users;
 mod error;
+pub mod notify;
 mod server_secrets;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -22,6 +24,7 @@ pub use error::StoreError;
 pub use projects::{EnvironmentRecord, NewProject, ProjectRecord};
 pub use secrets::{Author, SecretWrite, StoredSecret, StoredVersion, WrittenVersion};
 pub use sessions::{NewRefresh, RefreshOutcome, SessionRecord};
+pub use tokens::TokenRecord;
 pub use users::{NewUser, UserRecord};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,6 +1,6 @@
 //! /api/v1/audit: the audit log. Server admins see everything; project
 //! owners and admins see their projects' events.
-use super::docs::CommonErrors;
+use super::docs::{CommonErrors, OutcomeName};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Query};
 use super::pagination::{Page, PageParams};
@@ -29,6 +29,7 @@ pub struct AuditQuery {
     pub action: Option<String>,
     pub actor_id: Option<String>,
     /// `success`, `denied` or `failure`.
+    #[param(value_type = Option<OutcomeName>)]
     pub outcome: Option<String>,
     /// Unix milliseconds, inclusive.
     pub since: Option<i64>,

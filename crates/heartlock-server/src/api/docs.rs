@@ -62,3 +62,65 @@ impl Modify for BearerAuth {
         );
     }
 }
+
+// Documentation-only shapes: the handlers take these values as strings and
+// validate them (with field-level problem details); the schemas tell clients
+// and fuzzers which strings are accepted.
+
+/// A project role.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "lowercase")]
+pub enum ProjectRoleName {
+    Owner,
+    Admin,
+    Member,
+    Viewer,
+}
+
+/// A server role.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "lowercase")]
+pub enum ServerRoleName {
+    Admin,
+    User,
+}
+
+/// An audit outcome.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "lowercase")]
+pub enum OutcomeName {
+    Success,
+    Denied,
+    Failure,
+}
+
+/// An export format (`env`, `yml` and `sh` are aliases).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "lowercase")]
+pub enum ExportFormatName {
+    Json,
+    Dotenv,
+    Env,
+    Yaml,
+    Yml,
+    Shell,
+    Sh,
+    Docker,
+}
+
+/// An import format (`env` and `yml` are aliases).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "lowercase")]
+pub enum ImportFormatName {
+    Dotenv,
+    Env,
+    Json,
+    Yaml,
+    Yml,
+}
+

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod pagination;
 pub mod projects;
 pub mod secrets;
+pub mod tokens;
 pub mod views;
 
 use crate::state::AppState;
@@ -22,7 +23,7 @@ use utoipa_axum::router::OpenApiRouter;
 #[openapi(
     info(title = "Heartlock API", description = "Self-hosted secrets manager. Errors are RFC 9457 problem details."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "projects"), (name = "environments"), (name = "secrets"), (name = "members"), (name = "audit"), (name = "admin"))
+    tags((name = "auth"), (name = "projects"), (name = "environments"), (name = "secrets"), (name = "members"), (name = "tokens"), (name = "audit"), (name = "admin"))
 )]
 struct ApiDoc;
 
@@ -32,6 +33,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::router())
         .merge(projects::router())
         .merge(secrets::router())
+        .merge(tokens::router())
         .merge(audit::router())
         .merge(admin::router())
         .split_for_parts();

@@ -5,7 +5,9 @@ use utoipa::{IntoParams, ToSchema};
 pub const DEFAULT_PER_PAGE: i64 = 50;
 pub const MAX_PER_PAGE: i64 = 500;
 
+/// `page` and `per_page`; out-of-range values are rejected (422), as documented.
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[serde(try_from = "RawPageParams")]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// 1-based page number.
@@ -14,6 +16,26 @@ pub struct PageParams {
     /// Items per page (1 to 500, default 50).
     #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct RawPageParams {
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+impl TryFrom<RawPageParams> for PageParams {
+    type Error = String;
+
+    fn try_from(raw: RawPageParams) -> Result<Self, String> {
+        if raw.page == Some(0) {
+            return Err("page: must be at least 1".into());
+        }
+        if raw.per_page.is_some_and(|n| n == 0 || i64::from(n) > MAX_PER_PAGE) {
+            return Err(format!("per_page: must be 1 to {MAX_PER_PAGE}"));
+        }
+        Ok(Self { page: raw.page, per_page: raw.per_page })
+    }
 }
 
 impl PageParams {

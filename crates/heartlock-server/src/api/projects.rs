@@ -5,6 +5,7 @@ use super::extract::{Json, Path, Query};
 use super::pagination::{Page, PageParams};
 use super::views::*;
 use crate::auth::Caller;
+use crate::cache::{Change, changed};
 use crate::services::audit_event::{EventExt, event};
 use crate::services::projects::{self as svc, access, environment, validate_name, validate_slug};
 use crate::state::AppState;
@@ -65,14 +66,14 @@ async fn create_project(State(state): State<AppState>, caller: Caller, Json(req)
     Ok((StatusCode::CREATED, Json(view(&state, &caller, &p).await?)))
 }
 
-#[utoipa::path(get, path = "/projects/{project}", tag = "projects", security(("bearer" = [])), params(("project" = String, Path, description = "Project slug")),
+#[utoipa::path(get, path = "/projects/{project}", tag = "projects", security(("bearer" = [])), params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")),
     responses((status = 200, description = "The project", body = ProjectView), CommonErrors))]
 async fn get_project(State(state): State<AppState>, caller: Caller, Path(project): Path<String>) -> ApiResult<Json<ProjectView>> {
     let p = access(&state, &caller, &project, Action::ViewProject).await?;
     Ok(Json(view(&state, &caller, &p).await?))
 }
 
-#[utoipa::path(patch, path = "/projects/{project}", tag = "projects", security(("bearer" = [])), params(("project" = String, Path, description = "Project slug")),
+#[utoipa::path(patch, path = "/projects/{project}", tag = "projects", security(("bearer" = [])), params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")),
     request_body = UpdateProject, responses((status = 200, description = "Updated", body = ProjectView), CommonErrors))]
 async fn update_project(State(state): State<AppState>, caller: Caller, Path(project): Path<String>, Json(req): Json<UpdateProject>) -> ApiResult<Json<ProjectView>> {
     let p = access(&state, &caller, &project, Action::ManageProject).await?;
@@ -86,23 +87,25 @@ async fn update_project(State(state): State<AppState>, caller: Caller, Path(proj
         None => p.org.clone(),
     };
     state.store.update_project(&p.id, &name, org.as_deref(), state.clock.now_ms()).await?;
+    changed(&state.cache, &state.store, Change::Project(p.id.clone())).await;
     state.audit.record(event(&state, &caller, "project.update", Outcome::Success).project(&p.id)).await;
     let p = state.store.project_by_id(&p.id).await?.ok_or(ApiError::NotFound("project not found"))?;
     Ok(Json(view(&state, &caller, &p).await?))
 }
 
 /// Delete a project with all its environments and secrets (owners only).
-#[utoipa::path(delete, path = "/projects/{project}", tag = "projects", security(("bearer" = [])), params(("project" = String, Path, description = "Project slug")),
+#[utoipa::path(delete, path = "/projects/{project}", tag = "projects", security(("bearer" = [])), params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")),
     responses((status = 204, description = "Deleted"), CommonErrors))]
 async fn delete_project(State(state): State<AppState>, caller: Caller, Path(project): Path<String>) -> ApiResult<StatusCode> {
     let p = access(&state, &caller, &project, Action::DeleteProject).await?;
     state.store.delete_project(&p.id).await?;
+    changed(&state.cache, &state.store, Change::Project(p.id.clone())).await;
     state.audit.record(event(&state, &caller, "project.delete", Outcome::Success).project(&p.id).detail(p.slug.clone())).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/projects/{project}/environments", tag = "environments", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), PageParams),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), PageParams),
     responses((status = 200, description = "Environments in order", body = Page<EnvironmentView>), CommonErrors))]
 async fn list_environments(State(state): State<AppState>, caller: Caller, Path(project): Path<String>, Query(page): Query<PageParams>) -> ApiResult<Json<Page<EnvironmentView>>> {
     let p = access(&state, &caller, &project, Action::ViewProject).await?;
@@ -111,7 +114,7 @@ async fn list_environments(State(state): State<AppState>, caller: Caller, Path(p
 }
 
 #[utoipa::path(post, path = "/projects/{project}/environments", tag = "environments", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug")), request_body = CreateEnvironment,
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")), request_body = CreateEnvironment,
     responses((status = 201, description = "Created", body = EnvironmentView), CommonErrors))]
 async fn create_environment(State(state): State<AppState>, caller: Caller, Path(project): Path<String>, Json(req): Json<CreateEnvironment>) -> ApiResult<(StatusCode, Json<EnvironmentView>)> {
     let p = access(&state, &caller, &project, Action::ManageProject).await?;
@@ -123,31 +126,33 @@ async fn create_environment(State(state): State<AppState>, caller: Caller, Path(
 }
 
 #[utoipa::path(patch, path = "/projects/{project}/environments/{env}", tag = "environments", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("env" = String, Path, description = "Environment slug")),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")),
     request_body = UpdateEnvironment, responses((status = 200, description = "Updated", body = EnvironmentView), CommonErrors))]
 async fn update_environment(State(state): State<AppState>, caller: Caller, Path((project, env)): Path<(String, String)>, Json(req): Json<UpdateEnvironment>) -> ApiResult<Json<EnvironmentView>> {
     let p = access(&state, &caller, &project, Action::ManageProject).await?;
     let e = environment(&state, &p, &env).await?;
     let name = req.name.as_deref().map(|n| validate_name("name", n)).transpose()?;
     state.store.update_environment(&p.id, &e.id, name.as_deref(), req.position.map(i64::from)).await?;
+    changed(&state.cache, &state.store, Change::Project(p.id.clone())).await;
     state.audit.record(event(&state, &caller, "environment.update", Outcome::Success).project(&p.id).environment(&e.id)).await;
     Ok(Json(EnvironmentView::from(&environment(&state, &p, &env).await?)))
 }
 
 /// Delete an environment and its secrets.
 #[utoipa::path(delete, path = "/projects/{project}/environments/{env}", tag = "environments", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("env" = String, Path, description = "Environment slug")),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")),
     responses((status = 204, description = "Deleted"), CommonErrors))]
 async fn delete_environment(State(state): State<AppState>, caller: Caller, Path((project, env)): Path<(String, String)>) -> ApiResult<StatusCode> {
     let p = access(&state, &caller, &project, Action::ManageProject).await?;
     let e = environment(&state, &p, &env).await?;
     state.store.delete_environment(&e.id).await?;
+    changed(&state.cache, &state.store, Change::Project(p.id.clone())).await;
     state.audit.record(event(&state, &caller, "environment.delete", Outcome::Success).project(&p.id).environment(&e.id).detail(e.slug.clone())).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/projects/{project}/members", tag = "members", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), PageParams),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), PageParams),
     responses((status = 200, description = "Members", body = Page<MemberView>), CommonErrors))]
 async fn list_members(State(state): State<AppState>, caller: Caller, Path(project): Path<String>, Query(page): Query<PageParams>) -> ApiResult<Json<Page<MemberView>>> {
     let p = access(&state, &caller, &project, Action::ViewProject).await?;
@@ -165,7 +170,7 @@ fn parse_role(role: &str) -> ApiResult<ProjectRole> {
 
 /// Add a user (by email) to the project, or change their role.
 #[utoipa::path(post, path = "/projects/{project}/members", tag = "members", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug")), request_body = AddMember,
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")), request_body = AddMember,
     responses((status = 200, description = "Member added or updated", body = MemberView), CommonErrors))]
 async fn add_member(State(state): State<AppState>, caller: Caller, Path(project): Path<String>, Json(req): Json<AddMember>) -> ApiResult<Json<MemberView>> {
     let p = access(&state, &caller, &project, Action::ManageMembers).await?;
@@ -175,7 +180,7 @@ async fn add_member(State(state): State<AppState>, caller: Caller, Path(project)
 }
 
 #[utoipa::path(patch, path = "/projects/{project}/members/{user_id}", tag = "members", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("user_id" = String, Path, description = "User id")),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("user_id" = String, Path, description = "User id")),
     request_body = UpdateMember, responses((status = 200, description = "Updated", body = MemberView), CommonErrors))]
 async fn update_member(State(state): State<AppState>, caller: Caller, Path((project, user_id)): Path<(String, String)>, Json(req): Json<UpdateMember>) -> ApiResult<Json<MemberView>> {
     let p = access(&state, &caller, &project, Action::ManageMembers).await?;
@@ -187,7 +192,7 @@ async fn update_member(State(state): State<AppState>, caller: Caller, Path((proj
 }
 
 #[utoipa::path(delete, path = "/projects/{project}/members/{user_id}", tag = "members", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("user_id" = String, Path, description = "User id")),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("user_id" = String, Path, description = "User id")),
     responses((status = 204, description = "Removed"), CommonErrors))]
 async fn remove_member(State(state): State<AppState>, caller: Caller, Path((project, user_id)): Path<(String, String)>) -> ApiResult<StatusCode> {
     let p = access(&state, &caller, &project, Action::ManageMembers).await?;

@@ -1,11 +1,11 @@
 //! /api/v1/projects/{project}/environments/{env}/secrets…: versioned secrets.
-use super::docs::CommonErrors;
+use super::docs::{CommonErrors, ExportFormatName};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path, Query};
 use super::pagination::{Page, PageParams};
 use super::views::*;
 use crate::auth::Caller;
-use crate::services::projects::{access, environment};
+use crate::services::projects::{access, access_env};
 use crate::services::secrets::{self as svc, PlainVersion};
 use crate::state::AppState;
 use axum::extract::State;
@@ -37,6 +37,7 @@ type KeyPath = Path<(String, String, String)>;
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// `json` (default), `dotenv`, `yaml`, `shell` or `docker`; without it the Accept header decides.
+    #[param(value_type = Option<ExportFormatName>)]
     pub format: Option<String>,
 }
 
@@ -44,13 +45,12 @@ pub struct ExportParams {
 #[into_params(parameter_in = Query)]
 pub struct DeleteParams {
     /// Why (kept with the version).
+    #[param(max_length = 500)]
     pub comment: Option<String>,
 }
 
 async fn scope(state: &AppState, caller: &Caller, project: &str, env: &str, action: Action) -> ApiResult<(heartlock_store::ProjectRecord, heartlock_store::EnvironmentRecord)> {
-    let p = access(state, caller, project, action).await?;
-    let e = environment(state, &p, env).await?;
-    Ok((p, e))
+    access_env(state, caller, project, env, action).await
 }
 
 fn version_view(v: PlainVersion) -> VersionView {
@@ -67,7 +67,7 @@ fn version_view(v: PlainVersion) -> VersionView {
 
 /// Every secret of an environment with its value.
 #[utoipa::path(get, path = "/projects/{project}/environments/{env}/secrets", tag = "secrets", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("env" = String, Path, description = "Environment slug"), PageParams),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), PageParams),
     responses((status = 200, description = "Secrets by key", body = Page<SecretView>), CommonErrors))]
 async fn list_secrets(State(state): State<AppState>, caller: Caller, Path((project, env)): EnvPath, Query(page): Query<PageParams>) -> ApiResult<Json<Page<SecretView>>> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::ReadSecrets).await?;
@@ -78,7 +78,7 @@ async fn list_secrets(State(state): State<AppState>, caller: Caller, Path((proje
 
 /// Set and delete many keys atomically: all are written, or none.
 #[utoipa::path(post, path = "/projects/{project}/environments/{env}/secrets:batch", tag = "secrets", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("env" = String, Path, description = "Environment slug")),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")),
     request_body = BatchWrite, responses((status = 200, description = "Written versions", body = WriteResult), CommonErrors))]
 async fn batch_write(State(state): State<AppState>, caller: Caller, Path((project, env)): EnvPath, Json(req): Json<BatchWrite>) -> ApiResult<Json<WriteResult>> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
@@ -93,14 +93,14 @@ async fn batch_write(State(state): State<AppState>, caller: Caller, Path((projec
 
 /// Import a dotenv, JSON or YAML document as one atomic write.
 #[utoipa::path(post, path = "/projects/{project}/environments/{env}/secrets:import", tag = "secrets", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("env" = String, Path, description = "Environment slug")),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")),
     request_body = ImportRequest, responses((status = 200, description = "Written versions", body = WriteResult), CommonErrors))]
 async fn import_secrets(State(state): State<AppState>, caller: Caller, Path((project, env)): EnvPath, Json(req): Json<ImportRequest>) -> ApiResult<Json<WriteResult>> {
+    let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
     let format = match Format::parse_name(&req.format) {
         Some(f @ (Format::Dotenv | Format::Json | Format::Yaml)) => f,
         _ => return Err(ApiError::validation("format", "must be dotenv, json or yaml")),
     };
-    let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
     Ok(Json(WriteResult::new(svc::import(&state, &caller, &p, &e, format, &req.content).await?)))
 }
 
@@ -122,20 +122,20 @@ fn negotiate(params: &ExportParams, headers: &HeaderMap) -> ApiResult<Format> {
 
 /// All secrets of an environment in one document (JSON object by default).
 #[utoipa::path(get, path = "/projects/{project}/environments/{env}/secrets:export", tag = "secrets", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("env" = String, Path, description = "Environment slug"), ExportParams),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ExportParams),
     responses((status = 200, description = "The environment's secrets", content(
         (std::collections::BTreeMap<String, String> = "application/json"),
         (String = "text/plain"),
         (String = "application/yaml"))), CommonErrors))]
 async fn export_secrets(State(state): State<AppState>, caller: Caller, Path((project, env)): EnvPath, Query(params): Query<ExportParams>, headers: HeaderMap) -> ApiResult<Response> {
-    let format = negotiate(&params, &headers)?;
     let (p, e) = scope(&state, &caller, &project, &env, Action::ReadSecrets).await?;
+    let format = negotiate(&params, &headers)?;
     let body = svc::export(&state, &caller, &p, &e, format).await?;
     Ok(([(header::CONTENT_TYPE, format.content_type())], body).into_response())
 }
 
 #[utoipa::path(get, path = "/projects/{project}/environments/{env}/secrets/{key}", tag = "secrets", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("env" = String, Path, description = "Environment slug"), ("key" = String, Path, description = "Secret name")),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Secret name", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,255}$")),
     responses((status = 200, description = "The secret", body = SecretView), CommonErrors))]
 async fn get_secret(State(state): State<AppState>, caller: Caller, Path((project, env, key)): KeyPath) -> ApiResult<Json<SecretView>> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::ReadSecrets).await?;
@@ -145,11 +145,11 @@ async fn get_secret(State(state): State<AppState>, caller: Caller, Path((project
 
 /// Create or update a secret (a new version).
 #[utoipa::path(put, path = "/projects/{project}/environments/{env}/secrets/{key}", tag = "secrets", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("env" = String, Path, description = "Environment slug"), ("key" = String, Path, description = "Secret name")),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Secret name", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,255}$")),
     request_body = PutSecret, responses((status = 200, description = "Written version", body = WrittenKey), CommonErrors))]
 async fn put_secret(State(state): State<AppState>, caller: Caller, Path((project, env, key)): KeyPath, Json(req): Json<PutSecret>) -> ApiResult<Json<WrittenKey>> {
-    svc::validate_key(&key)?;
     let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
+    svc::validate_key(&key)?;
     let mut set = SecretMap::new();
     set.insert(key.clone(), req.value);
     let changes = svc::Changes { set: &set, delete: &[], comment: req.comment.as_deref(), action: "secret.write" };
@@ -160,11 +160,11 @@ async fn put_secret(State(state): State<AppState>, caller: Caller, Path((project
 
 /// Delete a secret (recorded as a version, so it can be rolled back).
 #[utoipa::path(delete, path = "/projects/{project}/environments/{env}/secrets/{key}", tag = "secrets", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("env" = String, Path, description = "Environment slug"), ("key" = String, Path, description = "Secret name"), DeleteParams),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Secret name", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,255}$"), DeleteParams),
     responses((status = 204, description = "Deleted"), CommonErrors))]
 async fn delete_secret(State(state): State<AppState>, caller: Caller, Path((project, env, key)): KeyPath, Query(q): Query<DeleteParams>) -> ApiResult<StatusCode> {
-    svc::validate_key(&key)?;
     let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
+    svc::validate_key(&key)?;
     let keys = [key];
     let changes = svc::Changes { set: &SecretMap::new(), delete: &keys, comment: q.comment.as_deref(), action: "secret.delete" };
     svc::write(&state, &caller, &p, &e, changes).await?;
@@ -173,7 +173,7 @@ async fn delete_secret(State(state): State<AppState>, caller: Caller, Path((proj
 
 /// History of one secret, newest first, values included.
 #[utoipa::path(get, path = "/projects/{project}/environments/{env}/secrets/{key}/versions", tag = "secrets", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("env" = String, Path, description = "Environment slug"), ("key" = String, Path, description = "Secret name"), PageParams),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Secret name", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,255}$"), PageParams),
     responses((status = 200, description = "Versions", body = Page<VersionView>), CommonErrors))]
 async fn secret_versions(State(state): State<AppState>, caller: Caller, Path((project, env, key)): KeyPath, Query(page): Query<PageParams>) -> ApiResult<Json<Page<VersionView>>> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::ReadSecrets).await?;
@@ -183,7 +183,7 @@ async fn secret_versions(State(state): State<AppState>, caller: Caller, Path((pr
 
 /// Write a new version equal to an older one.
 #[utoipa::path(post, path = "/projects/{project}/environments/{env}/secrets/{key}/rollback", tag = "secrets", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("env" = String, Path, description = "Environment slug"), ("key" = String, Path, description = "Secret name")),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Secret name", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,255}$")),
     request_body = RollbackRequest, responses((status = 200, description = "The new version", body = WrittenKey), CommonErrors))]
 async fn rollback_secret(State(state): State<AppState>, caller: Caller, Path((project, env, key)): KeyPath, Json(req): Json<RollbackRequest>) -> ApiResult<Json<WrittenKey>> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
@@ -193,7 +193,7 @@ async fn rollback_secret(State(state): State<AppState>, caller: Caller, Path((pr
 
 /// One key across every environment of the project.
 #[utoipa::path(get, path = "/projects/{project}/secrets/{key}/compare", tag = "secrets", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("key" = String, Path, description = "Secret name")),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Secret name", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,255}$")),
     responses((status = 200, description = "Values per environment", body = CompareView), CommonErrors))]
 async fn compare_secret(State(state): State<AppState>, caller: Caller, Path((project, key)): Path<(String, String)>) -> ApiResult<Json<CompareView>> {
     let p = access(&state, &caller, &project, Action::ReadSecrets).await?;

@@ -1,6 +1,8 @@
 //! JSON shapes of the API (requests and responses).
+use super::docs::{ImportFormatName, ProjectRoleName, ServerRoleName};
 use heartlock_store::{EnvironmentRecord, ProjectRecord, UserRecord};
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
@@ -34,9 +36,13 @@ impl From<&UserRecord> for UserView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// 12 to 1024 characters, and not easy to guess.
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: String,
-    #[schema(nullable = false)]
+    /// Defaults to the email's local part.
+    #[schema(max_length = 200)]
     pub display_name: Option<String>,
 }
 
@@ -123,41 +129,46 @@ impl ProjectView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProject {
+    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
     pub name: String,
-    /// Derived from the name when absent.
-    #[schema(nullable = false)]
+    /// Derived from the name when absent or null.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub slug: Option<String>,
     /// Environment slugs, in order (default: development, staging, production).
-    #[schema(nullable = false)]
     pub environments: Option<Vec<String>>,
-    #[schema(nullable = false)]
+    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
     pub org: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProject {
-    #[schema(nullable = false)]
+    /// Unchanged when absent or null.
+    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
     pub name: Option<String>,
-    #[schema(nullable = false)]
+    /// Unchanged when absent or null; an empty or blank string removes it.
+    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
     pub org: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEnvironment {
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub slug: String,
-    #[schema(nullable = false)]
+    /// Defaults to the slug.
+    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEnvironment {
-    #[schema(nullable = false)]
+    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
     pub name: Option<String>,
     /// New 0-based position; the others shift.
-    #[schema(nullable = false, minimum = 0)]
+    #[serde(default, deserialize_with = "opt_integer")]
+    #[schema(minimum = 0)]
     pub position: Option<u32>,
 }
 
@@ -173,7 +184,7 @@ pub struct SecretView {
 #[serde(deny_unknown_fields)]
 pub struct PutSecret {
     pub value: String,
-    #[schema(nullable = false)]
+    #[schema(max_length = 500)]
     pub comment: Option<String>,
 }
 
@@ -186,7 +197,7 @@ pub struct BatchWrite {
     /// Keys to delete.
     #[serde(default)]
     pub delete: Vec<String>,
-    #[schema(nullable = false)]
+    #[schema(max_length = 500)]
     pub comment: Option<String>,
 }
 
@@ -226,6 +237,7 @@ pub struct VersionView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RollbackRequest {
+    #[serde(deserialize_with = "integer")]
     #[schema(minimum = 1)]
     pub version: i64,
 }
@@ -252,6 +264,7 @@ pub struct CompareView {
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     /// `dotenv`, `json` or `yaml`.
+    #[schema(value_type = ImportFormatName)]
     pub format: String,
     pub content: String,
 }
@@ -267,36 +280,42 @@ pub struct MemberView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMember {
+    /// The email of an existing account.
     pub email: String,
     /// `owner`, `admin`, `member` or `viewer`.
+    #[schema(value_type = ProjectRoleName)]
     pub role: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMember {
+    #[schema(value_type = ProjectRoleName)]
     pub role: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
-    /// `admin` or `user`.
-    #[schema(nullable = false)]
+    /// `admin` or `user`; unchanged when absent or null.
+    #[schema(value_type = Option<ServerRoleName>)]
     pub role: Option<String>,
-    #[schema(nullable = false)]
+    /// Unchanged when absent or null.
     pub disabled: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// 12 to 1024 characters, and not easy to guess.
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: String,
-    #[schema(nullable = false)]
+    #[schema(max_length = 200)]
     pub display_name: Option<String>,
     /// `admin` or `user` (default: DEFAULT_USER_ROLE).
-    #[schema(nullable = false)]
+    #[schema(value_type = Option<ServerRoleName>)]
     pub role: Option<String>,
 }
 
@@ -344,4 +363,23 @@ impl From<heartlock_core::audit::AuditEvent> for AuditEventView {
             hash: e.hash,
         }
     }
+}
+
+/// JSON does not tell `1` from `1.0`: an integer field also takes a float
+/// with no fractional part (anything else is a 422, as before).
+fn integer<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    let whole = match (n.as_i64(), n.as_f64()) {
+        (Some(i), _) => Some(i),
+        // i64::MAX as f64 rounds up to 2^63, so the bound is exclusive.
+        (None, Some(f)) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Some(f as i64),
+        _ => None,
+    };
+    whole.and_then(|i| T::try_from(i).ok()).ok_or_else(|| D::Error::custom(format!("expected an integer in range, got {n}")))
+}
+
+fn opt_integer<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Option<T>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrap<T: TryFrom<i64>>(#[serde(deserialize_with = "integer")] T);
+    Ok(Option::<Wrap<T>>::deserialize(d)?.map(|w| w.0))
 }

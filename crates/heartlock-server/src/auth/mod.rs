@@ -2,18 +2,21 @@
 //! into an actor (a user with a live session, or anonymous) plus the
 //! client's IP for the audit log.
 pub mod jwt;
+pub mod service_token;
 
 use crate::api::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use heartlock_core::roles::{AnonymousPolicy, ServerRole};
-use heartlock_store::UserRecord;
+use heartlock_store::{TokenRecord, UserRecord};
 use std::net::SocketAddr;
 
 #[derive(Debug, Clone)]
 pub enum Actor {
     User { user: Box<UserRecord>, session_id: String },
+    /// A service token (already checked: live, not expired, allowed address).
+    Token(Box<TokenRecord>),
     Anonymous,
 }
 
@@ -21,7 +24,7 @@ impl Actor {
     pub fn user(&self) -> Option<&UserRecord> {
         match self {
             Actor::User { user, .. } => Some(user),
-            Actor::Anonymous => None,
+            Actor::Token(_) | Actor::Anonymous => None,
         }
     }
 
@@ -72,6 +75,10 @@ impl FromRequestParts<AppState> for Caller {
             .map(|s| s.chars().take(200).collect());
         let actor = match bearer(parts) {
             None => Actor::Anonymous,
+            Some(token) if token.starts_with(service_token::PREFIX) => {
+                let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+                Actor::Token(Box::new(service_token::authenticate(state, token, peer).await?))
+            }
             Some(token) => {
                 let now_ms = state.clock.now_ms();
                 let claims = state.jwt.verify(token, now_ms.div_euclid(1000)).map_err(|e| match e {

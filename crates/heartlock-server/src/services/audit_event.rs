@@ -7,6 +7,7 @@ use heartlock_core::audit::{ActorKind, NewAuditEvent, Outcome};
 pub fn event(state: &AppState, caller: &Caller, action: &str, outcome: Outcome) -> NewAuditEvent {
     let (actor_kind, actor_id, actor_name) = match &caller.actor {
         Actor::User { user, .. } => (ActorKind::User, Some(user.id.clone()), Some(user.email.clone())),
+        Actor::Token(t) => (ActorKind::Token, Some(t.id.clone()), Some(t.name.clone())),
         Actor::Anonymous => (ActorKind::Anonymous, None, None),
     };
     NewAuditEvent {

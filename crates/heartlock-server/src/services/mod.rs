@@ -3,5 +3,6 @@ pub mod audit_event;
 pub mod key_check;
 pub mod projects;
 pub mod secrets;
+pub mod tokens;
 pub mod users;
 pub mod rotation;

@@ -6,8 +6,8 @@ use crate::services::audit_event::{EventExt, event};
 use crate::state::AppState;
 use heartlock_core::audit::Outcome;
 use heartlock_core::ids;
-use heartlock_core::roles::{Action, Decision, ProjectRole, Subject, authorize, may_create_project};
-use heartlock_store::{EnvironmentRecord, NewProject, ProjectRecord, UserRecord};
+use heartlock_core::roles::{Action, Decision, ProjectRole, Subject, TokenScope, authorize, may_create_project};
+use heartlock_store::{EnvironmentRecord, NewProject, ProjectRecord, TokenRecord, UserRecord};
 
 pub const DEFAULT_ENVIRONMENTS: [(&str, &str); 3] =
     [("development", "Development"), ("staging", "Staging"), ("production", "Production")];
@@ -43,8 +43,9 @@ pub fn slugify(name: &str) -> String {
 }
 
 /// The caller's permission subject for a project.
-pub async fn subject(state: &AppState, caller: &Caller, project: &ProjectRecord) -> ApiResult<Subject> {
+pub async fn subject(state: &AppState, caller: &Caller, project: &ProjectRecord, env_id: Option<&str>) -> ApiResult<Subject> {
     Ok(match &caller.actor {
+        Actor::Token(token) => token_subject(token, project, env_id),
         Actor::User { user, .. } => {
             let role = state.store.membership_role(&project.id, &user.id).await?.and_then(|r| ProjectRole::parse(&r));
             Subject::User { server_role: caller.actor.server_role(), role }
@@ -69,8 +70,9 @@ pub async fn access(state: &AppState, caller: &Caller, slug: &str, action: Actio
         // Without credentials, never reveal whether a project exists.
         decide(authorize(Subject::Anonymous { policy: anonymous_policy(state) }, action))?;
     }
-    let project = state.store.project_by_slug(slug).await?.ok_or(ApiError::NotFound("project not found"))?;
-    let decision = authorize(subject(state, caller, &project).await?, action);
+    let project = state.cache.project(&state.store, slug).await?.ok_or(ApiError::NotFound("project not found"))?;
+    let project = (*project).clone();
+    let decision = authorize(subject(state, caller, &project, None).await?, action);
     if decision != Decision::Allow && matches!(action, Action::ReadSecrets | Action::WriteSecrets) {
         let ev = event(state, caller, if action == Action::ReadSecrets { "secret.read" } else { "secret.write" }, Outcome::Denied).project(&project.id);
         state.audit.record(ev).await;
@@ -80,12 +82,42 @@ pub async fn access(state: &AppState, caller: &Caller, slug: &str, action: Actio
 }
 
 pub async fn environment(state: &AppState, project: &ProjectRecord, slug: &str) -> ApiResult<EnvironmentRecord> {
-    state.store.environment_by_slug(&project.id, slug).await?.ok_or(ApiError::NotFound("environment not found"))
+    let env = state.cache.environment(&state.store, &project.id, slug).await?.ok_or(ApiError::NotFound("environment not found"))?;
+    Ok((*env).clone())
+}
+
+/// A project and one of its environments, with `action` checked for that
+/// environment (a service token may be limited to some environments).
+pub async fn access_env(state: &AppState, caller: &Caller, slug: &str, env_slug: &str, action: Action) -> ApiResult<(ProjectRecord, EnvironmentRecord)> {
+    if let Actor::Token(token) = &caller.actor {
+        let project = state.cache.project(&state.store, slug).await?.ok_or(ApiError::NotFound("project not found"))?;
+        let env = environment(state, &project, env_slug).await.map_err(|_| ApiError::NotFound("project not found"))?;
+        let decision = authorize(token_subject(token, &project, Some(&env.id)), action);
+        if decision != Decision::Allow {
+            let name = if action == Action::ReadSecrets { "secret.read" } else { "secret.write" };
+            state.audit.record(event(state, caller, name, Outcome::Denied).project(&project.id).environment(&env.id)).await;
+        }
+        decide(decision)?;
+        return Ok(((*project).clone(), env));
+    }
+    let project = access(state, caller, slug, action).await?;
+    let env = environment(state, &project, env_slug).await?;
+    Ok((project, env))
+}
+
+/// A service token's permission subject on `project` (and `env_id`).
+pub fn token_subject(token: &TokenRecord, project: &ProjectRecord, env_id: Option<&str>) -> Subject {
+    if token.project_id != project.id {
+        return Subject::Token { scope: None };
+    }
+    let in_environments = env_id.is_none_or(|id| token.environments.iter().any(|e| e == id));
+    Subject::Token { scope: Some(TokenScope { can_write: token.access == "read_write", in_environments }) }
 }
 
 pub async fn create(state: &AppState, caller: &Caller, name: &str, slug: Option<&str>, environments: Option<Vec<String>>, org: Option<String>) -> ApiResult<ProjectRecord> {
     decide(may_create_project(match &caller.actor {
         Actor::User { .. } => Subject::User { server_role: caller.actor.server_role(), role: None },
+        Actor::Token(_) => Subject::Token { scope: None },
         Actor::Anonymous => Subject::Anonymous { policy: anonymous_policy(state) },
     }))?;
     let name = validate_name("name", name)?;
@@ -129,6 +161,12 @@ pub async fn list(state: &AppState, caller: &Caller, search: Option<&str>, limit
             decide(authorize(Subject::Anonymous { policy: anonymous_policy(state) }, Action::ViewProject))?;
             None
         }
+        // A token sees only its own project.
+        Actor::Token(token) => {
+            let p = state.store.project_by_id(&token.project_id).await?;
+            let total = i64::from(p.is_some());
+            return Ok((p.into_iter().filter(|_| offset == 0 && limit > 0).map(|p| (p, None)).collect(), total));
+        }
     };
     let (projects, total) = state.store.list_projects(member_of, search, limit, offset).await?;
     let mut out = Vec::with_capacity(projects.len());
@@ -152,7 +190,7 @@ pub async fn set_member(state: &AppState, caller: &Caller, project: &ProjectReco
         .ok_or_else(|| ApiError::validation("email", "no user with this email"))?;
     let current = state.store.membership_role(&project.id, &user.id).await?.and_then(|r| ProjectRole::parse(&r));
     if role == ProjectRole::Owner || current == Some(ProjectRole::Owner) {
-        decide(authorize(subject(state, caller, project).await?, Action::ManageOwners))?;
+        decide(authorize(subject(state, caller, project, None).await?, Action::ManageOwners))?;
     }
     if current == Some(ProjectRole::Owner) && role != ProjectRole::Owner && state.store.count_owners(&project.id).await? <= 1 {
         return Err(ApiError::Conflict("a project must keep at least one owner".into()));
@@ -167,7 +205,7 @@ pub async fn remove_member(state: &AppState, caller: &Caller, project: &ProjectR
     let current = state.store.membership_role(&project.id, user_id).await?.and_then(|r| ProjectRole::parse(&r));
     let Some(current) = current else { return Err(ApiError::NotFound("member not found")) };
     if current == ProjectRole::Owner {
-        decide(authorize(subject(state, caller, project).await?, Action::ManageOwners))?;
+        decide(authorize(subject(state, caller, project, None).await?, Action::ManageOwners))?;
         if state.store.count_owners(&project.id).await? <= 1 {
             return Err(ApiError::Conflict("a project must keep at least one owner".into()));
         }

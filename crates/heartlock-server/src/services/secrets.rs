@@ -1,7 +1,8 @@
 //! Secrets: reading decrypts, writing encrypts, the store sees ciphertext
 //! only. Each value is sealed to its version row (`secret_version:<id>`).
 use crate::api::error::{ApiError, ApiResult};
-use crate::auth::Caller;
+use crate::auth::{Actor, Caller};
+use crate::cache::{Change, changed};
 use crate::services::audit_event::{EventExt, event};
 use crate::state::AppState;
 use heartlock_core::audit::Outcome;
@@ -54,7 +55,11 @@ fn validate_comment(comment: Option<&str>) -> ApiResult<Option<String>> {
 }
 
 fn author(caller: &Caller) -> Author {
-    Author { user_id: caller.actor.user().map(|u| u.id.clone()), token_id: None }
+    let token_id = match &caller.actor {
+        Actor::Token(t) => Some(t.id.clone()),
+        _ => None,
+    };
+    Author { user_id: caller.actor.user().map(|u| u.id.clone()), token_id }
 }
 
 fn open(state: &AppState, version_id: &str, ct: &str) -> ApiResult<String> {
@@ -74,11 +79,11 @@ fn seal(state: &AppState, version_id: &str, value: &str) -> ApiResult<String> {
 
 /// Every live secret of an environment, decrypted, by key.
 pub async fn read_all(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, action: &str) -> ApiResult<Vec<PlainSecret>> {
-    let stored = state.store.current_secrets(&env.id).await?;
+    let stored = state.cache.snapshot(&state.store, &env.id).await?;
     let mut out = Vec::with_capacity(stored.len());
-    for s in stored {
+    for s in stored.iter() {
         let value = open(state, &s.version_id, &s.value_ct)?;
-        out.push(PlainSecret { key: s.key, value, version: s.version, updated_at: s.updated_at });
+        out.push(PlainSecret { key: s.key.clone(), value, version: s.version, updated_at: s.updated_at });
     }
     let ev = event(state, caller, action, Outcome::Success).project(&project.id).environment(&env.id).detail(format!("{} secret(s)", out.len()));
     state.audit.record(ev).await;
@@ -125,7 +130,10 @@ pub async fn write(state: &AppState, caller: &Caller, project: &ProjectRecord, e
         }
         writes.push(SecretWrite { key: key.clone(), version_id: ids::new_id(), value_ct: None, comment: comment.clone() });
     }
-    let written = state.store.write_secrets(&env.id, &writes, &author(caller), state.clock.now_ms()).await.map_err(|e| match e {
+    let result = state.store.write_secrets(&env.id, &writes, &author(caller), state.clock.now_ms()).await;
+    // Invalidate even on failure: the cache must never be newer than the database's answer.
+    changed(&state.cache, &state.store, Change::Environment(env.id.clone())).await;
+    let written = result.map_err(|e| match e {
         StoreError::NotFound => ApiError::NotFound("secret not found (nothing was written)"),
         other => other.into(),
     })?;
