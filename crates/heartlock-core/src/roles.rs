@@ -54,6 +54,8 @@ impl ProjectRole {
 pub enum Action {
     /// See the project, its environments and its key names.
     ViewProject,
+    /// See who the members are (people only, never tokens).
+    ViewMembers,
     ReadSecrets,
     WriteSecrets,
     /// Rename the project; add, rename, reorder, delete environments.
@@ -70,7 +72,7 @@ impl Action {
     /// The weakest project role allowed to do this.
     pub fn minimum_role(self) -> ProjectRole {
         match self {
-            Action::ViewProject | Action::ReadSecrets => ProjectRole::Viewer,
+            Action::ViewProject | Action::ViewMembers | Action::ReadSecrets => ProjectRole::Viewer,
             Action::WriteSecrets => ProjectRole::Member,
             Action::ManageProject | Action::ManageMembers | Action::ManageTokens | Action::ReadAudit => ProjectRole::Admin,
             Action::DeleteProject | Action::ManageOwners => ProjectRole::Owner,
@@ -78,7 +80,7 @@ impl Action {
     }
 
     pub fn is_read_only(self) -> bool {
-        matches!(self, Action::ViewProject | Action::ReadSecrets)
+        matches!(self, Action::ViewProject | Action::ViewMembers | Action::ReadSecrets)
     }
 }
 

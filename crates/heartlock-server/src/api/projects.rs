@@ -132,6 +132,9 @@ async fn update_environment(State(state): State<AppState>, caller: Caller, Path(
     let p = access(&state, &caller, &project, Action::ManageProject).await?;
     let e = environment(&state, &p, &env).await?;
     let name = req.name.as_deref().map(|n| validate_name("name", n)).transpose()?;
+    if req.position.is_some_and(|n| n > i32::MAX as u32) {
+        return Err(ApiError::validation("position", format!("must be 0 to {}", i32::MAX)));
+    }
     state.store.update_environment(&p.id, &e.id, name.as_deref(), req.position.map(i64::from)).await?;
     changed(&state.cache, &state.store, Change::Project(p.id.clone())).await;
     state.audit.record(event(&state, &caller, "environment.update", Outcome::Success).project(&p.id).environment(&e.id)).await;
@@ -155,7 +158,7 @@ async fn delete_environment(State(state): State<AppState>, caller: Caller, Path(
     params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), PageParams),
     responses((status = 200, description = "Members", body = Page<MemberView>), CommonErrors))]
 async fn list_members(State(state): State<AppState>, caller: Caller, Path(project): Path<String>, Query(page): Query<PageParams>) -> ApiResult<Json<Page<MemberView>>> {
-    let p = access(&state, &caller, &project, Action::ViewProject).await?;
+    let p = access(&state, &caller, &project, Action::ViewMembers).await?;
     let members = state.store.members(&p.id).await?;
     let items = members
         .into_iter()

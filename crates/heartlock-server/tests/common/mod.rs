@@ -12,7 +12,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub base: String,
     pub state: AppState,
-    pub db: TestDb,
+    /// None for a second instance sharing another server's database.
+    pub db: Option<TestDb>,
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -56,7 +57,7 @@ impl TestServer {
             addr,
             base: format!("http://{addr}"),
             state,
-            db,
+            db: Some(db),
             dir,
             shutdown: Some(tx),
             handle: Some(handle),
@@ -67,6 +68,10 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    pub async fn stop_shared(self) {
+        self.stop().await
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -75,6 +80,25 @@ impl TestServer {
             h.await.unwrap().unwrap();
         }
     }
+}
+
+/// Another instance on the same database (same keys), as behind a load balancer.
+pub async fn second_instance(first: &TestServer, key: Option<Secret>) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::for_tests(dir.path());
+    settings.database_url = first.state.settings.database_url.clone();
+    settings.encryption_key = key;
+    settings.jwt.secret_key = Some(Secret::new("shared-jwt-key-for-both-instances-0123456789"));
+    let state = heartlock_server::boot(settings, Arc::new(SystemClock)).await.expect("boot second");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(heartlock_server::serve(state.clone(), listener, async move {
+        let _ = rx.await;
+    }));
+    // Let the change listener connect before the test writes.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    TestServer { addr, base: format!("http://{addr}"), state, db: None, dir, shutdown: Some(tx), handle: Some(handle) }
 }
 
 /// A JSON request helper: (status, body as JSON or Null).
