@@ -140,21 +140,6 @@ macro_rules! store_test {
     };
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn replaces_database_names() {
-        assert_eq!(
-            super::replace_db_name("postgres://u@h:5432/test?sslmode=disable", "x"),
-            "postgres://u@h:5432/x?sslmode=disable"
-        );
-        assert_eq!(
-            super::replace_db_name("postgres://u@h", "x"),
-            "postgres://u@h/x"
-        );
-    }
-}
-
 impl crate::Store {
     /// Every text value of every table (tests scan it for leaked secrets).
     pub async fn dump_all_text(&self) -> Vec<String> {
@@ -178,5 +163,20 @@ impl crate::Store {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_database_names() {
+        assert_eq!(
+            super::replace_db_name("postgres://u@h:5432/test?sslmode=disable", "x"),
+            "postgres://u@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
     }
 }

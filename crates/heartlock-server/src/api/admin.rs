@@ -16,32 +16,63 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_users, create_user)).routes(routes!(update_user))
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user))
 }
 
 fn require_admin(caller: &Caller) -> ApiResult<()> {
     caller.actor.require_user()?;
-    if caller.actor.server_role() == ServerRole::Admin { Ok(()) } else { Err(ApiError::Forbidden("server administrators only".into())) }
+    if caller.actor.server_role() == ServerRole::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("server administrators only".into()))
+    }
 }
 
 #[utoipa::path(get, path = "/admin/users", tag = "admin", security(("bearer" = [])), params(PageParams),
     responses((status = 200, description = "Users", body = Page<UserView>), CommonErrors))]
-async fn list_users(State(state): State<AppState>, caller: Caller, Query(page): Query<PageParams>) -> ApiResult<Json<Page<UserView>>> {
+async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<Page<UserView>>> {
     require_admin(&caller)?;
     let (list, total) = state.store.list_users(page.limit(), page.offset()).await?;
-    Ok(Json(Page::new(list.iter().map(UserView::from).collect(), &page, total)))
+    Ok(Json(Page::new(
+        list.iter().map(UserView::from).collect(),
+        &page,
+        total,
+    )))
 }
 
 #[utoipa::path(post, path = "/admin/users", tag = "admin", security(("bearer" = [])), request_body = CreateUser,
     responses((status = 201, description = "Created", body = UserView), CommonErrors))]
-async fn create_user(State(state): State<AppState>, caller: Caller, Json(req): Json<CreateUser>) -> ApiResult<(StatusCode, Json<UserView>)> {
+async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<CreateUser>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
     require_admin(&caller)?;
     let role = match req.role.as_deref() {
-        Some(r) => ServerRole::parse(r).ok_or_else(|| ApiError::validation("role", "must be admin or user"))?,
-        None => ServerRole::parse(state.settings.users.default_role.as_str()).unwrap_or(ServerRole::User),
+        Some(r) => ServerRole::parse(r)
+            .ok_or_else(|| ApiError::validation("role", "must be admin or user"))?,
+        None => ServerRole::parse(state.settings.users.default_role.as_str())
+            .unwrap_or(ServerRole::User),
     };
-    let user = users::create_user(&state, &req.email, req.display_name.as_deref(), &req.password, role.as_str(), false).await?;
-    state.audit.record(event(&state, &caller, "user.create", Outcome::Success).detail(user.email.clone())).await;
+    let user = users::create_user(
+        &state,
+        &req.email,
+        req.display_name.as_deref(),
+        &req.password,
+        role.as_str(),
+        false,
+    )
+    .await?;
+    state
+        .audit
+        .record(event(&state, &caller, "user.create", Outcome::Success).detail(user.email.clone()))
+        .await;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
@@ -49,24 +80,56 @@ async fn create_user(State(state): State<AppState>, caller: Caller, Json(req): J
 #[utoipa::path(patch, path = "/admin/users/{user_id}", tag = "admin", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "User id")), request_body = UpdateUser,
     responses((status = 200, description = "Updated", body = UserView), CommonErrors))]
-async fn update_user(State(state): State<AppState>, caller: Caller, Path(user_id): Path<String>, Json(req): Json<UpdateUser>) -> ApiResult<Json<UserView>> {
+async fn update_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(user_id): Path<String>,
+    Json(req): Json<UpdateUser>,
+) -> ApiResult<Json<UserView>> {
     require_admin(&caller)?;
-    let target = state.store.user_by_id(&user_id).await?.ok_or(ApiError::NotFound("user not found"))?;
+    let target = state
+        .store
+        .user_by_id(&user_id)
+        .await?
+        .ok_or(ApiError::NotFound("user not found"))?;
     let now = state.clock.now_ms();
-    if caller.actor.user().is_some_and(|me| me.id == target.id) && (req.disabled == Some(true) || req.role.as_deref() == Some("user")) {
-        return Err(ApiError::Conflict("you cannot disable or demote yourself".into()));
+    if caller.actor.user().is_some_and(|me| me.id == target.id)
+        && (req.disabled == Some(true) || req.role.as_deref() == Some("user"))
+    {
+        return Err(ApiError::Conflict(
+            "you cannot disable or demote yourself".into(),
+        ));
     }
     if let Some(role) = &req.role {
-        let role = ServerRole::parse(role).ok_or_else(|| ApiError::validation("role", "must be admin or user"))?;
-        state.store.set_user_role(&target.id, role.as_str(), now).await?;
+        let role = ServerRole::parse(role)
+            .ok_or_else(|| ApiError::validation("role", "must be admin or user"))?;
+        state
+            .store
+            .set_user_role(&target.id, role.as_str(), now)
+            .await?;
     }
     if let Some(disabled) = req.disabled {
-        state.store.set_user_disabled(&target.id, disabled, now).await?;
+        state
+            .store
+            .set_user_disabled(&target.id, disabled, now)
+            .await?;
         if disabled {
-            state.store.revoke_user_sessions(&target.id, None, now).await?;
+            state
+                .store
+                .revoke_user_sessions(&target.id, None, now)
+                .await?;
         }
     }
-    state.audit.record(event(&state, &caller, "user.update", Outcome::Success).detail(target.email.clone())).await;
-    let updated = state.store.user_by_id(&target.id).await?.ok_or(ApiError::NotFound("user not found"))?;
+    state
+        .audit
+        .record(
+            event(&state, &caller, "user.update", Outcome::Success).detail(target.email.clone()),
+        )
+        .await;
+    let updated = state
+        .store
+        .user_by_id(&target.id)
+        .await?
+        .ok_or(ApiError::NotFound("user not found"))?;
     Ok(Json(UserView::from(&updated)))
 }

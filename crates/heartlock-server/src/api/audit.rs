@@ -29,7 +29,7 @@ pub struct AuditQuery {
     pub action: Option<String>,
     pub actor_id: Option<String>,
     /// `success`, `denied` or `failure`.
-    #[param(value_type = Option<OutcomeName>)]
+    #[param(value_type = Option<OutcomeName>, inline)]
     pub outcome: Option<String>,
     /// Unix milliseconds, inclusive.
     pub since: Option<i64>,
@@ -40,19 +40,50 @@ pub struct AuditQuery {
 /// Audit events, newest first.
 #[utoipa::path(get, path = "/audit", tag = "audit", security(("bearer" = [])), params(AuditQuery, PageParams),
     responses((status = 200, description = "Events", body = Page<AuditEventView>), CommonErrors))]
-async fn list_audit(State(state): State<AppState>, caller: Caller, Query(q): Query<AuditQuery>, Query(page): Query<PageParams>) -> ApiResult<Json<Page<AuditEventView>>> {
+async fn list_audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<AuditQuery>,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<Page<AuditEventView>>> {
     let user = caller.actor.require_user()?;
     let outcome = q
         .outcome
         .as_deref()
-        .map(|o| o.parse().map_err(|_| ApiError::validation("outcome", "must be success, denied or failure")))
+        .map(|o| {
+            o.parse()
+                .map_err(|_| ApiError::validation("outcome", "must be success, denied or failure"))
+        })
         .transpose()?;
-    let mut filter = AuditFilter { action: q.action, actor_id: q.actor_id, outcome, since_ms: q.since, until_ms: q.until, ..Default::default() };
+    let mut filter = AuditFilter {
+        action: q.action,
+        actor_id: q.actor_id,
+        outcome,
+        since_ms: q.since,
+        until_ms: q.until,
+        ..Default::default()
+    };
     if let Some(slug) = &q.project {
         filter.project_id = Some(access(&state, &caller, slug, Action::ReadAudit).await?.id);
     } else if caller.actor.server_role() != ServerRole::Admin {
-        filter.project_ids = Some(state.store.project_ids_with_role(&user.id, &["owner", "admin"]).await?);
+        filter.project_ids = Some(
+            state
+                .store
+                .project_ids_with_role(&user.id, &["owner", "admin"])
+                .await?,
+        );
     }
-    let (events, total) = crate::audit::list(&state.store, &state.audit, &filter, page.limit(), page.offset()).await?;
-    Ok(Json(Page::new(events.into_iter().map(AuditEventView::from).collect(), &page, total)))
+    let (events, total) = crate::audit::list(
+        &state.store,
+        &state.audit,
+        &filter,
+        page.limit(),
+        page.offset(),
+    )
+    .await?;
+    Ok(Json(Page::new(
+        events.into_iter().map(AuditEventView::from).collect(),
+        &page,
+        total,
+    )))
 }

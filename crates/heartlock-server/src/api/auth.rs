@@ -35,14 +35,40 @@ fn tokens(t: TokenPair) -> TokenResponse {
 /// Create an account (when ENABLE_REGISTRATION is on) and sign in.
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, description = "Account created and signed in", body = TokenResponse), CommonErrors))]
-async fn register(State(state): State<AppState>, caller: Caller, Json(req): Json<RegisterRequest>) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
+async fn register(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
     if !state.settings.users.enable_registration {
-        return Err(ApiError::Forbidden("registration is disabled on this server".into()));
+        return Err(ApiError::Forbidden(
+            "registration is disabled on this server".into(),
+        ));
     }
     let role = state.settings.users.default_role.as_str();
-    let user = users::create_user(&state, &req.email, req.display_name.as_deref(), &req.password, role, false).await?;
-    let ev = crate::services::audit_event::event(&state, &caller, "auth.register", heartlock_core::audit::Outcome::Success);
-    state.audit.record(heartlock_core::audit::NewAuditEvent { actor_id: Some(user.id.clone()), actor_name: Some(user.email.clone()), ..ev }).await;
+    let user = users::create_user(
+        &state,
+        &req.email,
+        req.display_name.as_deref(),
+        &req.password,
+        role,
+        false,
+    )
+    .await?;
+    let ev = crate::services::audit_event::event(
+        &state,
+        &caller,
+        "auth.register",
+        heartlock_core::audit::Outcome::Success,
+    );
+    state
+        .audit
+        .record(heartlock_core::audit::NewAuditEvent {
+            actor_id: Some(user.id.clone()),
+            actor_name: Some(user.email.clone()),
+            ..ev
+        })
+        .await;
     let pair = users::start_session(&state, &caller, user).await?;
     Ok((StatusCode::CREATED, Json(tokens(pair))))
 }
@@ -50,16 +76,28 @@ async fn register(State(state): State<AppState>, caller: Caller, Json(req): Json
 /// Sign in with email and password.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, description = "Signed in", body = TokenResponse), CommonErrors))]
-async fn login(State(state): State<AppState>, caller: Caller, Json(req): Json<LoginRequest>) -> ApiResult<Json<TokenResponse>> {
-    Ok(Json(tokens(users::login(&state, &caller, &req.email, &req.password).await?)))
+async fn login(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    Ok(Json(tokens(
+        users::login(&state, &caller, &req.email, &req.password).await?,
+    )))
 }
 
 /// Exchange a refresh token for new tokens. The old refresh token stops
 /// working; presenting it again revokes the whole session.
 #[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, description = "New tokens", body = TokenResponse), CommonErrors))]
-async fn refresh(State(state): State<AppState>, caller: Caller, Json(req): Json<RefreshRequest>) -> ApiResult<Json<TokenResponse>> {
-    Ok(Json(tokens(users::refresh(&state, &caller, &req.refresh_token).await?)))
+async fn refresh(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<RefreshRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    Ok(Json(tokens(
+        users::refresh(&state, &caller, &req.refresh_token).await?,
+    )))
 }
 
 /// End the current session (its access and refresh tokens stop working).
@@ -73,8 +111,13 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Stat
 /// Change the password; every other session is signed out.
 #[utoipa::path(post, path = "/auth/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChangeRequest,
     responses((status = 200, description = "Password changed", body = PasswordChanged), CommonErrors))]
-async fn change_password(State(state): State<AppState>, caller: Caller, Json(req): Json<PasswordChangeRequest>) -> ApiResult<Json<PasswordChanged>> {
-    let sessions_revoked = users::change_password(&state, &caller, &req.current_password, &req.new_password).await?;
+async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<PasswordChangeRequest>,
+) -> ApiResult<Json<PasswordChanged>> {
+    let sessions_revoked =
+        users::change_password(&state, &caller, &req.current_password, &req.new_password).await?;
     Ok(Json(PasswordChanged { sessions_revoked }))
 }
 

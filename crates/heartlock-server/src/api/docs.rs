@@ -33,21 +33,53 @@ pub struct FieldErrorDoc {
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub enum CommonErrors {
-    #[response(status = 400, description = "Malformed request or Host header", content_type = "application/problem+json")]
+    #[response(
+        status = 400,
+        description = "Malformed request or Host header",
+        content_type = "application/problem+json"
+    )]
     BadRequest(ProblemDoc),
-    #[response(status = 401, description = "Authentication required or invalid", content_type = "application/problem+json")]
+    #[response(
+        status = 401,
+        description = "Authentication required or invalid",
+        content_type = "application/problem+json"
+    )]
     Unauthorized(ProblemDoc),
-    #[response(status = 403, description = "Not allowed (role or cross-origin)", content_type = "application/problem+json")]
+    #[response(
+        status = 403,
+        description = "Not allowed (role or cross-origin)",
+        content_type = "application/problem+json"
+    )]
     Forbidden(ProblemDoc),
-    #[response(status = 404, description = "Not found, or not visible to the caller", content_type = "application/problem+json")]
+    #[response(
+        status = 404,
+        description = "Not found, or not visible to the caller",
+        content_type = "application/problem+json"
+    )]
     NotFound(ProblemDoc),
-    #[response(status = 409, description = "Conflict with the current state", content_type = "application/problem+json")]
+    #[response(
+        status = 409,
+        description = "Conflict with the current state",
+        content_type = "application/problem+json"
+    )]
     Conflict(ProblemDoc),
-    #[response(status = 413, description = "Body or value too large", content_type = "application/problem+json")]
+    #[response(
+        status = 413,
+        description = "Body or value too large",
+        content_type = "application/problem+json"
+    )]
     TooLarge(ProblemDoc),
-    #[response(status = 415, description = "Unsupported media type", content_type = "application/problem+json")]
+    #[response(
+        status = 415,
+        description = "Unsupported media type",
+        content_type = "application/problem+json"
+    )]
     UnsupportedMediaType(ProblemDoc),
-    #[response(status = 422, description = "Invalid input", content_type = "application/problem+json")]
+    #[response(
+        status = 422,
+        description = "Invalid input",
+        content_type = "application/problem+json"
+    )]
     Invalid(ProblemDoc),
 }
 
@@ -58,7 +90,12 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -124,3 +161,11 @@ pub enum ImportFormatName {
     Yml,
 }
 
+/// What a service token may do.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+pub enum TokenAccessName {
+    Read,
+    ReadWrite,
+}

@@ -28,7 +28,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::Validation { field: field.into(), message: message.into() }
+        ApiError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -45,10 +48,12 @@ impl From<StoreError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::MissingJsonContentType(_) => {
-                ApiError::BadRequest("expected a JSON body with Content-Type: application/json".into())
+            JsonRejection::MissingJsonContentType(_) => ApiError::BadRequest(
+                "expected a JSON body with Content-Type: application/json".into(),
+            ),
+            JsonRejection::BytesRejection(_) => {
+                ApiError::TooLarge("the request body is too large".into())
             }
-            JsonRejection::BytesRejection(_) => ApiError::TooLarge("the request body is too large".into()),
             // serde's message names the field and the expected type, never the value.
             other => ApiError::validation("body", other.body_text()),
         }
@@ -71,31 +76,53 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = match self {
             ApiError::Unauthenticated(detail) => {
-                let mut resp = Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required")
-                    .with_detail(detail)
-                    .into_response();
+                let mut resp = Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "Authentication required",
+                )
+                .with_detail(detail)
+                .into_response();
                 resp.headers_mut().insert(
                     axum::http::header::WWW_AUTHENTICATE,
                     axum::http::HeaderValue::from_static("Bearer realm=\"heartlock\""),
                 );
                 return resp;
             }
-            ApiError::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden").with_detail(detail),
-            ApiError::NotFound(what) => Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found").with_detail(what),
-            ApiError::Validation { field, message } => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input")
-                    .with_detail(format!("{field}: {message}"))
-                    .with_field_error(field, message)
+            ApiError::Forbidden(detail) => {
+                Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden").with_detail(detail)
             }
-            ApiError::Conflict(detail) => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").with_detail(detail),
-            ApiError::TooLarge(detail) => {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large").with_detail(detail)
+            ApiError::NotFound(what) => {
+                Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found").with_detail(what)
             }
-            ApiError::BadRequest(detail) => Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request").with_detail(detail),
+            ApiError::Validation { field, message } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Invalid input",
+            )
+            .with_detail(format!("{field}: {message}"))
+            .with_field_error(field, message),
+            ApiError::Conflict(detail) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").with_detail(detail)
+            }
+            ApiError::TooLarge(detail) => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+            )
+            .with_detail(detail),
+            ApiError::BadRequest(detail) => {
+                Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request")
+                    .with_detail(detail)
+            }
             ApiError::Internal(detail) => {
                 // Logged for operators; the client sees no internals.
                 tracing::error!(error = %detail, "internal error");
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal server error")
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal server error",
+                )
             }
         };
         problem.into_response()

@@ -13,9 +13,9 @@ pub mod tokens;
 pub mod views;
 
 use crate::state::AppState;
-use docs::BearerAuth;
 use axum::Json;
 use axum::routing::get;
+use docs::BearerAuth;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -23,6 +23,7 @@ use utoipa_axum::router::OpenApiRouter;
 #[openapi(
     info(title = "Heartlock API", description = "Self-hosted secrets manager. Errors are RFC 9457 problem details."),
     modifiers(&BearerAuth),
+    components(schemas(docs::ProblemDoc, docs::FieldErrorDoc)),
     tags((name = "auth"), (name = "projects"), (name = "environments"), (name = "secrets"), (name = "members"), (name = "tokens"), (name = "audit"), (name = "admin"))
 )]
 struct ApiDoc;
@@ -45,8 +46,11 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
 pub fn router() -> axum::Router<AppState> {
     let (router, doc) = routes();
     let doc = std::sync::Arc::new(doc);
-    router.route("/openapi.json", get(move || {
-        let doc = doc.clone();
-        async move { Json(doc.as_ref().clone()) }
-    }))
+    router.route(
+        "/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    )
 }

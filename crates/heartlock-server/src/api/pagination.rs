@@ -28,13 +28,20 @@ impl TryFrom<RawPageParams> for PageParams {
     type Error = String;
 
     fn try_from(raw: RawPageParams) -> Result<Self, String> {
-        if raw.page == Some(0) {
-            return Err("page: must be at least 1".into());
+        // The documented type is int32.
+        if raw.page.is_some_and(|n| n == 0 || n > i32::MAX as u32) {
+            return Err(format!("page: must be 1 to {}", i32::MAX));
         }
-        if raw.per_page.is_some_and(|n| n == 0 || i64::from(n) > MAX_PER_PAGE) {
+        if raw
+            .per_page
+            .is_some_and(|n| n == 0 || i64::from(n) > MAX_PER_PAGE)
+        {
             return Err(format!("per_page: must be 1 to {MAX_PER_PAGE}"));
         }
-        Ok(Self { page: raw.page, per_page: raw.per_page })
+        Ok(Self {
+            page: raw.page,
+            per_page: raw.per_page,
+        })
     }
 }
 
@@ -60,14 +67,23 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, params: &PageParams, total: i64) -> Self {
-        Self { items, page: params.page(), per_page: params.limit(), total }
+        Self {
+            items,
+            page: params.page(),
+            per_page: params.limit(),
+            total,
+        }
     }
 
     /// Paginates an in-memory list.
     pub fn slice(all: Vec<T>, params: &PageParams) -> Self {
         let total = all.len() as i64;
         let start = usize::try_from(params.offset()).unwrap_or(usize::MAX);
-        let items = all.into_iter().skip(start).take(params.limit() as usize).collect();
+        let items = all
+            .into_iter()
+            .skip(start)
+            .take(params.limit() as usize)
+            .collect();
         Self::new(items, params, total)
     }
 }

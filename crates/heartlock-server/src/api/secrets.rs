@@ -37,7 +37,7 @@ type KeyPath = Path<(String, String, String)>;
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// `json` (default), `dotenv`, `yaml`, `shell` or `docker`; without it the Accept header decides.
-    #[param(value_type = Option<ExportFormatName>)]
+    #[param(value_type = Option<ExportFormatName>, inline)]
     pub format: Option<String>,
 }
 
@@ -49,7 +49,16 @@ pub struct DeleteParams {
     pub comment: Option<String>,
 }
 
-async fn scope(state: &AppState, caller: &Caller, project: &str, env: &str, action: Action) -> ApiResult<(heartlock_store::ProjectRecord, heartlock_store::EnvironmentRecord)> {
+async fn scope(
+    state: &AppState,
+    caller: &Caller,
+    project: &str,
+    env: &str,
+    action: Action,
+) -> ApiResult<(
+    heartlock_store::ProjectRecord,
+    heartlock_store::EnvironmentRecord,
+)> {
     access_env(state, caller, project, env, action).await
 }
 
@@ -69,10 +78,23 @@ fn version_view(v: PlainVersion) -> VersionView {
 #[utoipa::path(get, path = "/projects/{project}/environments/{env}/secrets", tag = "secrets", security(("bearer" = [])),
     params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), PageParams),
     responses((status = 200, description = "Secrets by key", body = Page<SecretView>), CommonErrors))]
-async fn list_secrets(State(state): State<AppState>, caller: Caller, Path((project, env)): EnvPath, Query(page): Query<PageParams>) -> ApiResult<Json<Page<SecretView>>> {
+async fn list_secrets(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, env)): EnvPath,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<Page<SecretView>>> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::ReadSecrets).await?;
     let all = svc::read_all(&state, &caller, &p, &e, "secret.list").await?;
-    let views = all.into_iter().map(|s| SecretView { key: s.key, value: s.value, version: s.version, updated_at: s.updated_at }).collect();
+    let views = all
+        .into_iter()
+        .map(|s| SecretView {
+            key: s.key,
+            value: s.value,
+            version: s.version,
+            updated_at: s.updated_at,
+        })
+        .collect();
     Ok(Json(Page::slice(views, &page)))
 }
 
@@ -80,13 +102,23 @@ async fn list_secrets(State(state): State<AppState>, caller: Caller, Path((proje
 #[utoipa::path(post, path = "/projects/{project}/environments/{env}/secrets:batch", tag = "secrets", security(("bearer" = [])),
     params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")),
     request_body = BatchWrite, responses((status = 200, description = "Written versions", body = WriteResult), CommonErrors))]
-async fn batch_write(State(state): State<AppState>, caller: Caller, Path((project, env)): EnvPath, Json(req): Json<BatchWrite>) -> ApiResult<Json<WriteResult>> {
+async fn batch_write(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, env)): EnvPath,
+    Json(req): Json<BatchWrite>,
+) -> ApiResult<Json<WriteResult>> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
     if req.set.is_empty() && req.delete.is_empty() {
         return Err(ApiError::validation("set", "nothing to write"));
     }
     let set: SecretMap = req.set.into_iter().collect();
-    let changes = svc::Changes { set: &set, delete: &req.delete, comment: req.comment.as_deref(), action: "secret.write" };
+    let changes = svc::Changes {
+        set: &set,
+        delete: &req.delete,
+        comment: req.comment.as_deref(),
+        action: "secret.write",
+    };
     let written = svc::write(&state, &caller, &p, &e, changes).await?;
     Ok(Json(WriteResult::new(written)))
 }
@@ -95,29 +127,48 @@ async fn batch_write(State(state): State<AppState>, caller: Caller, Path((projec
 #[utoipa::path(post, path = "/projects/{project}/environments/{env}/secrets:import", tag = "secrets", security(("bearer" = [])),
     params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")),
     request_body = ImportRequest, responses((status = 200, description = "Written versions", body = WriteResult), CommonErrors))]
-async fn import_secrets(State(state): State<AppState>, caller: Caller, Path((project, env)): EnvPath, Json(req): Json<ImportRequest>) -> ApiResult<Json<WriteResult>> {
+async fn import_secrets(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, env)): EnvPath,
+    Json(req): Json<ImportRequest>,
+) -> ApiResult<Json<WriteResult>> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
     let format = match Format::parse_name(&req.format) {
         Some(f @ (Format::Dotenv | Format::Json | Format::Yaml)) => f,
-        _ => return Err(ApiError::validation("format", "must be dotenv, json or yaml")),
+        _ => {
+            return Err(ApiError::validation(
+                "format",
+                "must be dotenv, json or yaml",
+            ));
+        }
     };
-    Ok(Json(WriteResult::new(svc::import(&state, &caller, &p, &e, format, &req.content).await?)))
+    Ok(Json(WriteResult::new(
+        svc::import(&state, &caller, &p, &e, format, &req.content).await?,
+    )))
 }
 
 fn negotiate(params: &ExportParams, headers: &HeaderMap) -> ApiResult<Format> {
     if let Some(name) = &params.format {
-        return Format::parse_name(name).ok_or_else(|| ApiError::validation("format", "must be json, dotenv, yaml, shell or docker"));
+        return Format::parse_name(name).ok_or_else(|| {
+            ApiError::validation("format", "must be json, dotenv, yaml, shell or docker")
+        });
     }
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    Ok(if accept.contains("application/json") || accept.is_empty() || accept.contains("*/*") {
-        Format::Json
-    } else if accept.contains("yaml") {
-        Format::Yaml
-    } else if accept.contains("text/") {
-        Format::Dotenv
-    } else {
-        Format::Json
-    })
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Ok(
+        if accept.contains("application/json") || accept.is_empty() || accept.contains("*/*") {
+            Format::Json
+        } else if accept.contains("yaml") {
+            Format::Yaml
+        } else if accept.contains("text/") {
+            Format::Dotenv
+        } else {
+            Format::Json
+        },
+    )
 }
 
 /// All secrets of an environment in one document (JSON object by default).
@@ -126,8 +177,14 @@ fn negotiate(params: &ExportParams, headers: &HeaderMap) -> ApiResult<Format> {
     responses((status = 200, description = "The environment's secrets", content(
         (std::collections::BTreeMap<String, String> = "application/json"),
         (String = "text/plain"),
-        (String = "application/yaml"))), CommonErrors))]
-async fn export_secrets(State(state): State<AppState>, caller: Caller, Path((project, env)): EnvPath, Query(params): Query<ExportParams>, headers: HeaderMap) -> ApiResult<Response> {
+        (std::collections::BTreeMap<String, String> = "application/yaml"))), CommonErrors))]
+async fn export_secrets(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, env)): EnvPath,
+    Query(params): Query<ExportParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::ReadSecrets).await?;
     let format = negotiate(&params, &headers)?;
     let body = svc::export(&state, &caller, &p, &e, format).await?;
@@ -137,22 +194,41 @@ async fn export_secrets(State(state): State<AppState>, caller: Caller, Path((pro
 #[utoipa::path(get, path = "/projects/{project}/environments/{env}/secrets/{key}", tag = "secrets", security(("bearer" = [])),
     params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Secret name", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,255}$")),
     responses((status = 200, description = "The secret", body = SecretView), CommonErrors))]
-async fn get_secret(State(state): State<AppState>, caller: Caller, Path((project, env, key)): KeyPath) -> ApiResult<Json<SecretView>> {
+async fn get_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, env, key)): KeyPath,
+) -> ApiResult<Json<SecretView>> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::ReadSecrets).await?;
     let s = svc::read_one(&state, &caller, &p, &e, &key).await?;
-    Ok(Json(SecretView { key: s.key, value: s.value, version: s.version, updated_at: s.updated_at }))
+    Ok(Json(SecretView {
+        key: s.key,
+        value: s.value,
+        version: s.version,
+        updated_at: s.updated_at,
+    }))
 }
 
 /// Create or update a secret (a new version).
 #[utoipa::path(put, path = "/projects/{project}/environments/{env}/secrets/{key}", tag = "secrets", security(("bearer" = [])),
     params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Secret name", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,255}$")),
     request_body = PutSecret, responses((status = 200, description = "Written version", body = WrittenKey), CommonErrors))]
-async fn put_secret(State(state): State<AppState>, caller: Caller, Path((project, env, key)): KeyPath, Json(req): Json<PutSecret>) -> ApiResult<Json<WrittenKey>> {
+async fn put_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, env, key)): KeyPath,
+    Json(req): Json<PutSecret>,
+) -> ApiResult<Json<WrittenKey>> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
     svc::validate_key(&key)?;
     let mut set = SecretMap::new();
     set.insert(key.clone(), req.value);
-    let changes = svc::Changes { set: &set, delete: &[], comment: req.comment.as_deref(), action: "secret.write" };
+    let changes = svc::Changes {
+        set: &set,
+        delete: &[],
+        comment: req.comment.as_deref(),
+        action: "secret.write",
+    };
     let written = svc::write(&state, &caller, &p, &e, changes).await?;
     let version = written.first().map(|(_, v)| *v).unwrap_or_default();
     Ok(Json(WrittenKey { key, version }))
@@ -162,11 +238,21 @@ async fn put_secret(State(state): State<AppState>, caller: Caller, Path((project
 #[utoipa::path(delete, path = "/projects/{project}/environments/{env}/secrets/{key}", tag = "secrets", security(("bearer" = [])),
     params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Secret name", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,255}$"), DeleteParams),
     responses((status = 204, description = "Deleted"), CommonErrors))]
-async fn delete_secret(State(state): State<AppState>, caller: Caller, Path((project, env, key)): KeyPath, Query(q): Query<DeleteParams>) -> ApiResult<StatusCode> {
+async fn delete_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, env, key)): KeyPath,
+    Query(q): Query<DeleteParams>,
+) -> ApiResult<StatusCode> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
     svc::validate_key(&key)?;
     let keys = [key];
-    let changes = svc::Changes { set: &SecretMap::new(), delete: &keys, comment: q.comment.as_deref(), action: "secret.delete" };
+    let changes = svc::Changes {
+        set: &SecretMap::new(),
+        delete: &keys,
+        comment: q.comment.as_deref(),
+        action: "secret.delete",
+    };
     svc::write(&state, &caller, &p, &e, changes).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -175,17 +261,32 @@ async fn delete_secret(State(state): State<AppState>, caller: Caller, Path((proj
 #[utoipa::path(get, path = "/projects/{project}/environments/{env}/secrets/{key}/versions", tag = "secrets", security(("bearer" = [])),
     params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Secret name", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,255}$"), PageParams),
     responses((status = 200, description = "Versions", body = Page<VersionView>), CommonErrors))]
-async fn secret_versions(State(state): State<AppState>, caller: Caller, Path((project, env, key)): KeyPath, Query(page): Query<PageParams>) -> ApiResult<Json<Page<VersionView>>> {
+async fn secret_versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, env, key)): KeyPath,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<Page<VersionView>>> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::ReadSecrets).await?;
-    let (versions, total) = svc::history(&state, &caller, &p, &e, &key, page.limit(), page.offset()).await?;
-    Ok(Json(Page::new(versions.into_iter().map(version_view).collect(), &page, total)))
+    let (versions, total) =
+        svc::history(&state, &caller, &p, &e, &key, page.limit(), page.offset()).await?;
+    Ok(Json(Page::new(
+        versions.into_iter().map(version_view).collect(),
+        &page,
+        total,
+    )))
 }
 
 /// Write a new version equal to an older one.
 #[utoipa::path(post, path = "/projects/{project}/environments/{env}/secrets/{key}/rollback", tag = "secrets", security(("bearer" = [])),
     params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("env" = String, Path, description = "Environment slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Secret name", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,255}$")),
     request_body = RollbackRequest, responses((status = 200, description = "The new version", body = WrittenKey), CommonErrors))]
-async fn rollback_secret(State(state): State<AppState>, caller: Caller, Path((project, env, key)): KeyPath, Json(req): Json<RollbackRequest>) -> ApiResult<Json<WrittenKey>> {
+async fn rollback_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, env, key)): KeyPath,
+    Json(req): Json<RollbackRequest>,
+) -> ApiResult<Json<WrittenKey>> {
     let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
     let version = svc::rollback(&state, &caller, &p, &e, &key, req.version).await?;
     Ok(Json(WrittenKey { key, version }))
@@ -195,14 +296,31 @@ async fn rollback_secret(State(state): State<AppState>, caller: Caller, Path((pr
 #[utoipa::path(get, path = "/projects/{project}/secrets/{key}/compare", tag = "secrets", security(("bearer" = [])),
     params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Secret name", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,255}$")),
     responses((status = 200, description = "Values per environment", body = CompareView), CommonErrors))]
-async fn compare_secret(State(state): State<AppState>, caller: Caller, Path((project, key)): Path<(String, String)>) -> ApiResult<Json<CompareView>> {
+async fn compare_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, key)): Path<(String, String)>,
+) -> ApiResult<Json<CompareView>> {
     let p = access(&state, &caller, &project, Action::ReadSecrets).await?;
     let rows = svc::compare(&state, &caller, &p, &key).await?;
-    let first = rows.first().and_then(|(_, s)| s.as_ref().map(|s| s.value.clone()));
-    let consistent = rows.iter().all(|(_, s)| s.as_ref().map(|s| &s.value) == first.as_ref() && s.is_some());
+    let first = rows
+        .first()
+        .and_then(|(_, s)| s.as_ref().map(|s| s.value.clone()));
+    let consistent = rows
+        .iter()
+        .all(|(_, s)| s.as_ref().map(|s| &s.value) == first.as_ref() && s.is_some());
     let environments = rows
         .into_iter()
-        .map(|(env, s)| CompareEntry { environment: env.slug, present: s.is_some(), version: s.as_ref().map(|s| s.version), value: s.map(|s| s.value) })
+        .map(|(env, s)| CompareEntry {
+            environment: env.slug,
+            present: s.is_some(),
+            version: s.as_ref().map(|s| s.version),
+            value: s.map(|s| s.value),
+        })
         .collect();
-    Ok(Json(CompareView { key, consistent, environments }))
+    Ok(Json(CompareView {
+        key,
+        consistent,
+        environments,
+    }))
 }

@@ -1,5 +1,5 @@
 //! /api/v1/projects/{project}/tokens: service tokens (project owners/admins).
-use super::docs::CommonErrors;
+use super::docs::{CommonErrors, TokenAccessName};
 use super::error::ApiResult;
 use super::extract::{Json, Path, Query};
 use super::pagination::{Page, PageParams};
@@ -17,19 +17,28 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_tokens, create_token)).routes(routes!(revoke_token))
+    OpenApiRouter::new()
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 100
+    )]
     pub name: String,
     /// Environment slugs the token may read (and write).
+    #[schema(min_items = 1)]
     pub environments: Vec<String>,
     /// `read` or `read_write`.
+    #[schema(value_type = TokenAccessName)]
     pub access: String,
-    /// Days until the token stops working (none: never).
-    #[schema(nullable = false, minimum = 1, maximum = 3650)]
+    /// Days until the token stops working (absent or null: never).
+    #[serde(default, deserialize_with = "super::views::opt_integer")]
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
     /// Client addresses or CIDRs allowed to use the token (none: any).
     #[serde(default)]
@@ -69,7 +78,11 @@ fn view(t: &TokenRecord, envs: &[EnvironmentRecord]) -> TokenView {
         id: t.id.clone(),
         name: t.name.clone(),
         prefix: t.display_prefix.clone(),
-        environments: t.environments.iter().filter_map(|id| envs.iter().find(|e| e.id == *id).map(|e| e.slug.clone())).collect(),
+        environments: t
+            .environments
+            .iter()
+            .filter_map(|id| envs.iter().find(|e| e.id == *id).map(|e| e.slug.clone()))
+            .collect(),
         access: t.access.clone(),
         allowed_cidrs: t.allowed_cidrs.clone(),
         expires_at: t.expires_at,
@@ -81,31 +94,60 @@ fn view(t: &TokenRecord, envs: &[EnvironmentRecord]) -> TokenView {
 }
 
 #[utoipa::path(get, path = "/projects/{project}/tokens", tag = "tokens", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), PageParams),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), PageParams),
     responses((status = 200, description = "Service tokens, newest first", body = Page<TokenView>), CommonErrors))]
-async fn list_tokens(State(state): State<AppState>, caller: Caller, Path(project): Path<String>, Query(page): Query<PageParams>) -> ApiResult<Json<Page<TokenView>>> {
+async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project): Path<String>,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<Page<TokenView>>> {
     let p = access(&state, &caller, &project, Action::ManageTokens).await?;
     let envs = state.store.environments(&p.id).await?;
     let tokens = state.store.project_tokens(&p.id).await?;
-    Ok(Json(Page::slice(tokens.iter().map(|t| view(t, &envs)).collect(), &page)))
+    Ok(Json(Page::slice(
+        tokens.iter().map(|t| view(t, &envs)).collect(),
+        &page,
+    )))
 }
 
 /// Create a service token. The response holds the token once; only its hash is kept.
 #[utoipa::path(post, path = "/projects/{project}/tokens", tag = "tokens", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug")), request_body = CreateToken,
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")), request_body = CreateToken,
     responses((status = 201, description = "Created", body = CreatedToken), CommonErrors))]
-async fn create_token(State(state): State<AppState>, caller: Caller, Path(project): Path<String>, Json(req): Json<CreateToken>) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project): Path<String>,
+    Json(req): Json<CreateToken>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let p = access(&state, &caller, &project, Action::ManageTokens).await?;
-    let new = NewToken { name: &req.name, environments: &req.environments, access: &req.access, expires_in_days: req.expires_in_days, allowed_cidrs: &req.allowed_cidrs };
+    let new = NewToken {
+        name: &req.name,
+        environments: &req.environments,
+        access: &req.access,
+        expires_in_days: req.expires_in_days,
+        allowed_cidrs: &req.allowed_cidrs,
+    };
     let (record, token) = svc::create(&state, &caller, &p, new).await?;
     let envs = state.store.environments(&p.id).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { token, info: view(&record, &envs) })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token,
+            info: view(&record, &envs),
+        }),
+    ))
 }
 
 #[utoipa::path(delete, path = "/projects/{project}/tokens/{token_id}", tag = "tokens", security(("bearer" = [])),
-    params(("project" = String, Path, description = "Project slug"), ("token_id" = String, Path, description = "Token id")),
+    params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$"), ("token_id" = String, Path, description = "Token id")),
     responses((status = 204, description = "Revoked"), CommonErrors))]
-async fn revoke_token(State(state): State<AppState>, caller: Caller, Path((project, token_id)): Path<(String, String)>) -> ApiResult<StatusCode> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, token_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     let p = access(&state, &caller, &project, Action::ManageTokens).await?;
     svc::revoke(&state, &caller, &p, &token_id).await?;
     Ok(StatusCode::NO_CONTENT)

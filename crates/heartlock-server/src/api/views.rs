@@ -94,7 +94,11 @@ pub struct EnvironmentView {
 
 impl From<&EnvironmentRecord> for EnvironmentView {
     fn from(e: &EnvironmentRecord) -> Self {
-        Self { slug: e.slug.clone(), name: e.name.clone(), position: e.position }
+        Self {
+            slug: e.slug.clone(),
+            name: e.name.clone(),
+            position: e.position,
+        }
     }
 }
 
@@ -129,14 +133,20 @@ impl ProjectView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProject {
-    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 100
+    )]
     pub name: String,
     /// Derived from the name when absent or null.
     #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub slug: Option<String>,
     /// Environment slugs, in order (default: development, staging, production).
     pub environments: Option<Vec<String>>,
-    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 100
+    )]
     pub org: Option<String>,
 }
 
@@ -144,7 +154,10 @@ pub struct CreateProject {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProject {
     /// Unchanged when absent or null.
-    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 100
+    )]
     pub name: Option<String>,
     /// Unchanged when absent or null; an empty or blank string removes it.
     #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
@@ -157,18 +170,24 @@ pub struct CreateEnvironment {
     #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub slug: String,
     /// Defaults to the slug.
-    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 100
+    )]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEnvironment {
-    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 100
+    )]
     pub name: Option<String>,
     /// New 0-based position; the others shift.
     #[serde(default, deserialize_with = "opt_integer")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub position: Option<u32>,
 }
 
@@ -214,7 +233,12 @@ pub struct WriteResult {
 
 impl WriteResult {
     pub fn new(written: Vec<(String, i64)>) -> Self {
-        Self { written: written.into_iter().map(|(key, version)| WrittenKey { key, version }).collect() }
+        Self {
+            written: written
+                .into_iter()
+                .map(|(key, version)| WrittenKey { key, version })
+                .collect(),
+        }
     }
 }
 
@@ -367,18 +391,24 @@ impl From<heartlock_core::audit::AuditEvent> for AuditEventView {
 
 /// JSON does not tell `1` from `1.0`: an integer field also takes a float
 /// with no fractional part (anything else is a 422, as before).
-fn integer<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+pub(crate) fn integer<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
     let n = serde_json::Number::deserialize(d)?;
     let whole = match (n.as_i64(), n.as_f64()) {
         (Some(i), _) => Some(i),
         // i64::MAX as f64 rounds up to 2^63, so the bound is exclusive.
-        (None, Some(f)) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Some(f as i64),
+        (None, Some(f)) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+            Some(f as i64)
+        }
         _ => None,
     };
-    whole.and_then(|i| T::try_from(i).ok()).ok_or_else(|| D::Error::custom(format!("expected an integer in range, got {n}")))
+    whole
+        .and_then(|i| T::try_from(i).ok())
+        .ok_or_else(|| D::Error::custom(format!("expected an integer in range, got {n}")))
 }
 
-fn opt_integer<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Option<T>, D::Error> {
+pub(crate) fn opt_integer<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
     #[derive(Deserialize)]
     struct Wrap<T: TryFrom<i64>>(#[serde(deserialize_with = "integer")] T);
     Ok(Option::<Wrap<T>>::deserialize(d)?.map(|w| w.0))

@@ -181,7 +181,11 @@ pub async fn rollback(state: &AppState, caller: &Caller, project: &ProjectRecord
 /// One key across every environment of the project (None where missing).
 pub async fn compare(state: &AppState, caller: &Caller, project: &ProjectRecord, key: &str) -> ApiResult<Vec<(EnvironmentRecord, Option<PlainSecret>)>> {
     validate_key(key)?;
-    let envs = state.store.environments(&project.id).await?;
+    let mut envs = state.store.environments(&project.id).await?;
+    // A service token sees only the environments it was given.
+    if let Actor::Token(token) = &caller.actor {
+        envs.retain(|e| token.environments.contains(&e.id));
+    }
     let found = state.store.secret_across(&project.id, key).await?;
     let mut out = Vec::with_capacity(envs.len());
     for env in envs {

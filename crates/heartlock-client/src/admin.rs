@@ -1,0 +1,46 @@
+//! /api/v1/admin (server administrators) and /api/v1/audit.
+use crate::{
+    AuditEvent, AuditQuery, Client, ClientError, NO_BODY, NewUser, Page, PageParams, User,
+    UserUpdate,
+};
+use reqwest::Method;
+
+impl Client {
+    /// Audit events, newest first. Without `project`, server admins see
+    /// everything and others the projects they administer.
+    pub async fn list_audit(&self, query: &AuditQuery) -> Result<Page<AuditEvent>, ClientError> {
+        let [page, per_page] = query.page.pairs();
+        let pairs = [
+            ("project", query.project.clone()),
+            ("action", query.action.clone()),
+            ("actor_id", query.actor_id.clone()),
+            ("outcome", query.outcome.clone()),
+            ("since", query.since.map(|v| v.to_string())),
+            ("until", query.until.map(|v| v.to_string())),
+            page,
+            per_page,
+        ];
+        let url = self.api(&["audit"], &pairs)?;
+        self.json(Method::GET, url, NO_BODY, 200).await
+    }
+
+    pub async fn list_users(&self, page: PageParams) -> Result<Page<User>, ClientError> {
+        let url = self.api(&["admin", "users"], &page.pairs())?;
+        self.json(Method::GET, url, NO_BODY, 200).await
+    }
+
+    pub async fn create_user(&self, user: &NewUser) -> Result<User, ClientError> {
+        let url = self.api(&["admin", "users"], &[])?;
+        self.json(Method::POST, url, Some(user), 201).await
+    }
+
+    /// Changes a user's server role or disables the account.
+    pub async fn update_user(
+        &self,
+        user_id: &str,
+        update: &UserUpdate,
+    ) -> Result<User, ClientError> {
+        let url = self.api(&["admin", "users", user_id], &[])?;
+        self.json(Method::PATCH, url, Some(update), 200).await
+    }
+}
