@@ -5,7 +5,10 @@ use std::net::IpAddr;
 /// Parses a CIDR (`10.0.0.0/8`, `2001:db8::/32`) or a bare address (a /32 or /128).
 pub fn parse_cidr(text: &str) -> Option<IpNet> {
     let t = text.trim();
-    t.parse::<IpNet>().ok().or_else(|| t.parse::<IpAddr>().ok().map(IpNet::from)).map(|n| n.trunc())
+    t.parse::<IpNet>()
+        .ok()
+        .or_else(|| t.parse::<IpAddr>().ok().map(IpNet::from))
+        .map(|n| n.trunc())
 }
 
 /// True when `allowed` is empty or `ip` is inside one of its networks.
@@ -15,10 +18,16 @@ pub fn ip_allowed(ip: IpAddr, allowed: &[String]) -> bool {
         return true;
     }
     let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
     };
-    allowed.iter().filter_map(|c| parse_cidr(c)).any(|net| net.contains(&ip))
+    allowed
+        .iter()
+        .filter_map(|c| parse_cidr(c))
+        .any(|net| net.contains(&ip))
 }
 
 #[cfg(test)]
@@ -27,7 +36,11 @@ mod tests {
 
     #[test]
     fn matches_networks_and_addresses() {
-        let allowed = vec!["10.0.0.0/8".to_string(), "192.168.1.7".to_string(), "2001:db8::/32".to_string()];
+        let allowed = vec![
+            "10.0.0.0/8".to_string(),
+            "192.168.1.7".to_string(),
+            "2001:db8::/32".to_string(),
+        ];
         assert!(ip_allowed("10.1.2.3".parse().unwrap(), &allowed));
         assert!(ip_allowed("192.168.1.7".parse().unwrap(), &allowed));
         assert!(!ip_allowed("192.168.1.8".parse().unwrap(), &allowed));

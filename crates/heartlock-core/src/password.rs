@@ -1,6 +1,8 @@
 //! Passwords: argon2id hashes with OWASP's recommended parameters
 //! (19 MiB memory, 2 iterations, 1 lane) and a strength policy.
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -57,8 +59,12 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
 
 /// Verifies a password against a stored hash; a malformed hash is a mismatch.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(hash) else { return false };
-    hasher().map(|h| h.verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    hasher()
+        .map(|h| h.verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
 }
 
 /// A hash to verify against when the user does not exist, so that response
@@ -84,8 +90,14 @@ mod tests {
     #[test]
     fn policy_rejects_short_and_common_passwords() {
         assert_eq!(check_policy("short", &[]), Err(PasswordError::TooShort));
-        assert!(matches!(check_policy("password1234", &[]), Err(PasswordError::TooWeak(_))));
-        assert!(matches!(check_policy("qwertyuiop123", &[]), Err(PasswordError::TooWeak(_))));
+        assert!(matches!(
+            check_policy("password1234", &[]),
+            Err(PasswordError::TooWeak(_))
+        ));
+        assert!(matches!(
+            check_policy("qwertyuiop123", &[]),
+            Err(PasswordError::TooWeak(_))
+        ));
         assert!(check_policy("correct horse battery staple", &[]).is_ok());
         assert!(matches!(
             check_policy("alice.smith@example.com", &["alice.smith@example.com"]),

@@ -34,7 +34,12 @@ pub enum ProjectRole {
 }
 
 impl ProjectRole {
-    pub const ALL: [ProjectRole; 4] = [ProjectRole::Viewer, ProjectRole::Member, ProjectRole::Admin, ProjectRole::Owner];
+    pub const ALL: [ProjectRole; 4] = [
+        ProjectRole::Viewer,
+        ProjectRole::Member,
+        ProjectRole::Admin,
+        ProjectRole::Owner,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -74,13 +79,19 @@ impl Action {
         match self {
             Action::ViewProject | Action::ViewMembers | Action::ReadSecrets => ProjectRole::Viewer,
             Action::WriteSecrets => ProjectRole::Member,
-            Action::ManageProject | Action::ManageMembers | Action::ManageTokens | Action::ReadAudit => ProjectRole::Admin,
+            Action::ManageProject
+            | Action::ManageMembers
+            | Action::ManageTokens
+            | Action::ReadAudit => ProjectRole::Admin,
             Action::DeleteProject | Action::ManageOwners => ProjectRole::Owner,
         }
     }
 
     pub fn is_read_only(self) -> bool {
-        matches!(self, Action::ViewProject | Action::ViewMembers | Action::ReadSecrets)
+        matches!(
+            self,
+            Action::ViewProject | Action::ViewMembers | Action::ReadSecrets
+        )
     }
 }
 
@@ -89,7 +100,10 @@ impl Action {
 pub enum Subject {
     /// A signed-in user; `role` is their best role on this project (direct
     /// membership or an IdP group grant), if any.
-    User { server_role: ServerRole, role: Option<ProjectRole> },
+    User {
+        server_role: ServerRole,
+        role: Option<ProjectRole>,
+    },
     /// A service token scoped to this project (`None` for any other project).
     Token { scope: Option<TokenScope> },
     /// No credentials, under POLICY_NO_AUTH_DEFAULT.
@@ -125,9 +139,14 @@ pub enum Decision {
 /// The one permission function.
 pub fn authorize(subject: Subject, action: Action) -> Decision {
     match subject {
-        Subject::User { server_role: ServerRole::Admin, .. } => Decision::Allow,
+        Subject::User {
+            server_role: ServerRole::Admin,
+            ..
+        } => Decision::Allow,
         Subject::User { role: None, .. } => Decision::Hidden,
-        Subject::User { role: Some(role), .. } if role >= action.minimum_role() => Decision::Allow,
+        Subject::User {
+            role: Some(role), ..
+        } if role >= action.minimum_role() => Decision::Allow,
         Subject::User { .. } => Decision::Forbidden,
         Subject::Token { scope: None } => Decision::Hidden,
         Subject::Token { scope: Some(s) } => match action {
@@ -138,8 +157,12 @@ pub fn authorize(subject: Subject, action: Action) -> Decision {
             // Tokens live on the secrets endpoints only; the rest is not there for them.
             _ => Decision::Hidden,
         },
-        Subject::Anonymous { policy: AnonymousPolicy::AllowAll } => Decision::Allow,
-        Subject::Anonymous { policy: AnonymousPolicy::ViewOnly } if action.is_read_only() => Decision::Allow,
+        Subject::Anonymous {
+            policy: AnonymousPolicy::AllowAll,
+        } => Decision::Allow,
+        Subject::Anonymous {
+            policy: AnonymousPolicy::ViewOnly,
+        } if action.is_read_only() => Decision::Allow,
         Subject::Anonymous { .. } => Decision::Unauthenticated,
     }
 }
@@ -148,7 +171,10 @@ pub fn authorize(subject: Subject, action: Action) -> Decision {
 /// become its owner).
 pub fn may_create_project(subject: Subject) -> Decision {
     match subject {
-        Subject::User { .. } | Subject::Anonymous { policy: AnonymousPolicy::AllowAll } => Decision::Allow,
+        Subject::User { .. }
+        | Subject::Anonymous {
+            policy: AnonymousPolicy::AllowAll,
+        } => Decision::Allow,
         Subject::Token { .. } => Decision::Forbidden,
         Subject::Anonymous { .. } => Decision::Unauthenticated,
     }
@@ -159,7 +185,10 @@ mod tests {
     use super::*;
 
     fn user(role: Option<ProjectRole>) -> Subject {
-        Subject::User { server_role: ServerRole::User, role }
+        Subject::User {
+            server_role: ServerRole::User,
+            role,
+        }
     }
 
     #[test]
@@ -167,15 +196,38 @@ mod tests {
         use Action::*;
         use ProjectRole::*;
         let table = [
-            (Viewer, [true, true, false, false, false, false, false, false, false]),
-            (Member, [true, true, true, false, false, false, false, false, false]),
-            (Admin, [true, true, true, true, true, true, true, false, false]),
+            (
+                Viewer,
+                [true, true, false, false, false, false, false, false, false],
+            ),
+            (
+                Member,
+                [true, true, true, false, false, false, false, false, false],
+            ),
+            (
+                Admin,
+                [true, true, true, true, true, true, true, false, false],
+            ),
             (Owner, [true; 9]),
         ];
-        let actions = [ViewProject, ReadSecrets, WriteSecrets, ManageProject, ManageMembers, ManageTokens, ReadAudit, DeleteProject, ManageOwners];
+        let actions = [
+            ViewProject,
+            ReadSecrets,
+            WriteSecrets,
+            ManageProject,
+            ManageMembers,
+            ManageTokens,
+            ReadAudit,
+            DeleteProject,
+            ManageOwners,
+        ];
         for (role, allowed) in table {
             for (a, ok) in actions.iter().zip(allowed) {
-                let want = if ok { Decision::Allow } else { Decision::Forbidden };
+                let want = if ok {
+                    Decision::Allow
+                } else {
+                    Decision::Forbidden
+                };
                 assert_eq!(authorize(user(Some(role)), *a), want, "{role:?} {a:?}");
             }
         }
@@ -184,23 +236,49 @@ mod tests {
     #[test]
     fn non_members_see_nothing_and_server_admins_everything() {
         assert_eq!(authorize(user(None), Action::ViewProject), Decision::Hidden);
-        let admin = Subject::User { server_role: ServerRole::Admin, role: None };
+        let admin = Subject::User {
+            server_role: ServerRole::Admin,
+            role: None,
+        };
         assert_eq!(authorize(admin, Action::DeleteProject), Decision::Allow);
     }
 
     #[test]
     fn tokens_and_anonymous() {
-        let read = Subject::Token { scope: Some(TokenScope { can_write: false, in_environments: true }) };
+        let read = Subject::Token {
+            scope: Some(TokenScope {
+                can_write: false,
+                in_environments: true,
+            }),
+        };
         assert_eq!(authorize(read, Action::ReadSecrets), Decision::Allow);
         assert_eq!(authorize(read, Action::WriteSecrets), Decision::Forbidden);
-        let outside = Subject::Token { scope: Some(TokenScope { can_write: true, in_environments: false }) };
+        let outside = Subject::Token {
+            scope: Some(TokenScope {
+                can_write: true,
+                in_environments: false,
+            }),
+        };
         assert_eq!(authorize(outside, Action::ReadSecrets), Decision::Hidden);
-        assert_eq!(authorize(Subject::Token { scope: None }, Action::ReadSecrets), Decision::Hidden);
+        assert_eq!(
+            authorize(Subject::Token { scope: None }, Action::ReadSecrets),
+            Decision::Hidden
+        );
         assert_eq!(authorize(read, Action::ManageMembers), Decision::Hidden);
-        let view = Subject::Anonymous { policy: AnonymousPolicy::ViewOnly };
+        let view = Subject::Anonymous {
+            policy: AnonymousPolicy::ViewOnly,
+        };
         assert_eq!(authorize(view, Action::ReadSecrets), Decision::Allow);
-        assert_eq!(authorize(view, Action::WriteSecrets), Decision::Unauthenticated);
-        let deny = Subject::Anonymous { policy: AnonymousPolicy::Deny };
-        assert_eq!(authorize(deny, Action::ViewProject), Decision::Unauthenticated);
+        assert_eq!(
+            authorize(view, Action::WriteSecrets),
+            Decision::Unauthenticated
+        );
+        let deny = Subject::Anonymous {
+            policy: AnonymousPolicy::Deny,
+        };
+        assert_eq!(
+            authorize(deny, Action::ViewProject),
+            Decision::Unauthenticated
+        );
     }
 }

@@ -4,7 +4,9 @@
 //! changed, here and (on PostgreSQL) on every other instance through
 //! LISTEN/NOTIFY. A load that raced with an invalidation is not kept: loads
 //! note the epoch before reading and only insert if it did not move.
-use heartlock_store::{EnvironmentRecord, ProjectRecord, Store, StoreError, StoredSecret, TokenRecord};
+use heartlock_store::{
+    EnvironmentRecord, ProjectRecord, Store, StoreError, StoredSecret, TokenRecord,
+};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -71,42 +73,65 @@ impl Cache {
         }
     }
 
-    pub async fn token(&self, store: &Store, hash: &str) -> Result<Option<Arc<TokenRecord>>, StoreError> {
+    pub async fn token(
+        &self,
+        store: &Store,
+        hash: &str,
+    ) -> Result<Option<Arc<TokenRecord>>, StoreError> {
         if let Some(t) = get(&self.tokens, &hash.to_string()) {
             return Ok(Some(t));
         }
         let epoch = self.epoch();
-        let Some(t) = store.token_by_hash(hash).await? else { return Ok(None) };
+        let Some(t) = store.token_by_hash(hash).await? else {
+            return Ok(None);
+        };
         let t = Arc::new(t);
         self.keep(&self.tokens, epoch, hash.to_string(), t.clone());
         Ok(Some(t))
     }
 
-    pub async fn project(&self, store: &Store, slug: &str) -> Result<Option<Arc<ProjectRecord>>, StoreError> {
+    pub async fn project(
+        &self,
+        store: &Store,
+        slug: &str,
+    ) -> Result<Option<Arc<ProjectRecord>>, StoreError> {
         if let Some(p) = get(&self.projects, &slug.to_string()) {
             return Ok(Some(p));
         }
         let epoch = self.epoch();
-        let Some(p) = store.project_by_slug(slug).await? else { return Ok(None) };
+        let Some(p) = store.project_by_slug(slug).await? else {
+            return Ok(None);
+        };
         let p = Arc::new(p);
         self.keep(&self.projects, epoch, slug.to_string(), p.clone());
         Ok(Some(p))
     }
 
-    pub async fn environment(&self, store: &Store, project_id: &str, slug: &str) -> Result<Option<Arc<EnvironmentRecord>>, StoreError> {
+    pub async fn environment(
+        &self,
+        store: &Store,
+        project_id: &str,
+        slug: &str,
+    ) -> Result<Option<Arc<EnvironmentRecord>>, StoreError> {
         let key = (project_id.to_string(), slug.to_string());
         if let Some(e) = get(&self.environments, &key) {
             return Ok(Some(e));
         }
         let epoch = self.epoch();
-        let Some(e) = store.environment_by_slug(project_id, slug).await? else { return Ok(None) };
+        let Some(e) = store.environment_by_slug(project_id, slug).await? else {
+            return Ok(None);
+        };
         let e = Arc::new(e);
         self.keep(&self.environments, epoch, key, e.clone());
         Ok(Some(e))
     }
 
     /// The live secrets of an environment, as ciphertext.
-    pub async fn snapshot(&self, store: &Store, env_id: &str) -> Result<Arc<Vec<StoredSecret>>, StoreError> {
+    pub async fn snapshot(
+        &self,
+        store: &Store,
+        env_id: &str,
+    ) -> Result<Arc<Vec<StoredSecret>>, StoreError> {
         if let Some(s) = get(&self.snapshots, &env_id.to_string()) {
             return Ok(s);
         }
@@ -168,7 +193,9 @@ impl Cache {
 
     /// True at most once per `every_ms` per token id.
     pub fn should_touch(&self, token_id: &str, now: i64, every_ms: i64) -> bool {
-        let Ok(mut m) = self.touched.lock() else { return false };
+        let Ok(mut m) = self.touched.lock() else {
+            return false;
+        };
         match m.get(token_id) {
             Some(last) if now - last < every_ms => false,
             _ => {

@@ -108,7 +108,11 @@ impl Store {
             .connect_with(connect_opts)
             .await
             .map_err(|e| StoreError::Unavailable(redact_connect_error(&e)))?;
-        Ok(Self { pool, backend, target: opts.target.clone() })
+        Ok(Self {
+            pool,
+            backend,
+            target: opts.target.clone(),
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -6,16 +6,16 @@
 mod audit;
 mod connect;
 mod encrypted;
-mod projects;
-mod secrets;
-mod sessions;
-mod tokens;
-mod users;
 mod error;
 pub mod notify;
+mod projects;
+mod secrets;
 mod server_secrets;
+mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tokens;
+mod users;
 
 pub use audit::AuditFilter;
 pub use connect::{Backend, DbTarget, Store, StoreOptions};

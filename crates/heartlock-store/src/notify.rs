@@ -8,7 +8,11 @@ impl Store {
     /// Tells other instances that cached data named by `payload` changed.
     pub async fn notify_change(&self, payload: &str) -> Result<()> {
         if self.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&self.pool).await?;
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(payload)
+                .execute(&self.pool)
+                .await?;
         }
         Ok(())
     }

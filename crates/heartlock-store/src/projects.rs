@@ -75,21 +75,27 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        self.project_by_slug(&p.slug).await?.ok_or(StoreError::NotFound)
+        self.project_by_slug(&p.slug)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn project_by_slug(&self, slug: &str) -> Result<Option<ProjectRecord>> {
-        Ok(sqlx::query_as("SELECT id, slug, name, org, created_at, updated_at FROM projects WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as(
+            "SELECT id, slug, name, org, created_at, updated_at FROM projects WHERE slug = $1",
+        )
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     pub async fn project_by_id(&self, id: &str) -> Result<Option<ProjectRecord>> {
-        Ok(sqlx::query_as("SELECT id, slug, name, org, created_at, updated_at FROM projects WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as(
+            "SELECT id, slug, name, org, created_at, updated_at FROM projects WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Projects visible to `member_of` (all when `None`), filtered by a
@@ -101,7 +107,10 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<ProjectRecord>, i64)> {
-        let pattern = format!("%{}%", search.unwrap_or("").to_lowercase().replace(['%', '_'], ""));
+        let pattern = format!(
+            "%{}%",
+            search.unwrap_or("").to_lowercase().replace(['%', '_'], "")
+        );
         // One statement for both cases: a NULL user id means "every project".
         const WHERE: &str = " WHERE (LOWER(p.slug) LIKE $1 OR LOWER(p.name) LIKE $1) \
              AND ($2 = '' OR EXISTS (SELECT 1 FROM memberships m WHERE m.project_id = p.id AND m.user_id = $2))";
@@ -114,15 +123,23 @@ impl Store {
         .bind(offset)
         .fetch_all(&self.pool)
         .await?;
-        let (total,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM projects p{WHERE}")))
-            .bind(&pattern)
-            .bind(member_of.unwrap_or(""))
-            .fetch_one(&self.pool)
-            .await?;
+        let (total,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM projects p{WHERE}"
+        )))
+        .bind(&pattern)
+        .bind(member_of.unwrap_or(""))
+        .fetch_one(&self.pool)
+        .await?;
         Ok((rows, total))
     }
 
-    pub async fn update_project(&self, id: &str, name: &str, org: Option<&str>, now: i64) -> Result<()> {
+    pub async fn update_project(
+        &self,
+        id: &str,
+        name: &str,
+        org: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
         sqlx::query("UPDATE projects SET name = $1, org = $2, updated_at = $3 WHERE id = $4")
             .bind(name)
             .bind(org)
@@ -134,7 +151,10 @@ impl Store {
     }
 
     pub async fn delete_project(&self, id: &str) -> Result<()> {
-        sqlx::query("DELETE FROM projects WHERE id = $1").bind(id).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM projects WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -147,7 +167,11 @@ impl Store {
         .await?)
     }
 
-    pub async fn environment_by_slug(&self, project_id: &str, slug: &str) -> Result<Option<EnvironmentRecord>> {
+    pub async fn environment_by_slug(
+        &self,
+        project_id: &str,
+        slug: &str,
+    ) -> Result<Option<EnvironmentRecord>> {
         Ok(sqlx::query_as(
             "SELECT id, project_id, slug, name, position, created_at FROM environments WHERE project_id = $1 AND slug = $2",
         )
@@ -158,12 +182,21 @@ impl Store {
     }
 
     /// Appends an environment after the last one.
-    pub async fn create_environment(&self, id: &str, project_id: &str, slug: &str, name: &str, now: i64) -> Result<EnvironmentRecord> {
+    pub async fn create_environment(
+        &self,
+        id: &str,
+        project_id: &str,
+        slug: &str,
+        name: &str,
+        now: i64,
+    ) -> Result<EnvironmentRecord> {
         let mut tx = self.begin_write().await?;
-        let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(position) + 1, 0) FROM environments WHERE project_id = $1")
-            .bind(project_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let (next,): (i64,) = sqlx::query_as(
+            "SELECT COALESCE(MAX(position) + 1, 0) FROM environments WHERE project_id = $1",
+        )
+        .bind(project_id)
+        .fetch_one(&mut *tx)
+        .await?;
         sqlx::query("INSERT INTO environments (id, project_id, slug, name, position, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id)
             .bind(project_id)
@@ -175,25 +208,47 @@ impl Store {
             .await
             .map_err(|e| conflict("an environment with this slug already exists")(e.into()))?;
         tx.commit().await?;
-        self.environment_by_slug(project_id, slug).await?.ok_or(StoreError::NotFound)
+        self.environment_by_slug(project_id, slug)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// Renames and/or moves an environment; `position` reorders the others.
-    pub async fn update_environment(&self, project_id: &str, env_id: &str, name: Option<&str>, position: Option<i64>) -> Result<()> {
+    pub async fn update_environment(
+        &self,
+        project_id: &str,
+        env_id: &str,
+        name: Option<&str>,
+        position: Option<i64>,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         if let Some(name) = name {
-            sqlx::query("UPDATE environments SET name = $1 WHERE id = $2").bind(name).bind(env_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE environments SET name = $1 WHERE id = $2")
+                .bind(name)
+                .bind(env_id)
+                .execute(&mut *tx)
+                .await?;
         }
         if let Some(target) = position {
-            let ids: Vec<(String,)> = sqlx::query_as("SELECT id FROM environments WHERE project_id = $1 ORDER BY position, slug")
-                .bind(project_id)
-                .fetch_all(&mut *tx)
-                .await?;
-            let mut order: Vec<String> = ids.into_iter().map(|(id,)| id).filter(|id| id != env_id).collect();
+            let ids: Vec<(String,)> = sqlx::query_as(
+                "SELECT id FROM environments WHERE project_id = $1 ORDER BY position, slug",
+            )
+            .bind(project_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut order: Vec<String> = ids
+                .into_iter()
+                .map(|(id,)| id)
+                .filter(|id| id != env_id)
+                .collect();
             let at = usize::try_from(target.max(0)).unwrap_or(0).min(order.len());
             order.insert(at, env_id.to_string());
             for (pos, id) in order.iter().enumerate() {
-                sqlx::query("UPDATE environments SET position = $1 WHERE id = $2").bind(pos as i64).bind(id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE environments SET position = $1 WHERE id = $2")
+                    .bind(pos as i64)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await?;
@@ -201,16 +256,20 @@ impl Store {
     }
 
     pub async fn delete_environment(&self, env_id: &str) -> Result<()> {
-        sqlx::query("DELETE FROM environments WHERE id = $1").bind(env_id).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM environments WHERE id = $1")
+            .bind(env_id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     pub async fn membership_role(&self, project_id: &str, user_id: &str) -> Result<Option<String>> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT role FROM memberships WHERE project_id = $1 AND user_id = $2")
-            .bind(project_id)
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT role FROM memberships WHERE project_id = $1 AND user_id = $2")
+                .bind(project_id)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|(r,)| r))
     }
 
@@ -218,7 +277,10 @@ impl Store {
         let sql = const_format(
             "SELECT {USER_COLUMNS}, m.role AS member_role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.project_id = $1 ORDER BY u.email",
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(project_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 use sqlx::Row;
@@ -227,7 +289,13 @@ impl Store {
             .collect()
     }
 
-    pub async fn set_membership(&self, project_id: &str, user_id: &str, role: &str, now: i64) -> Result<()> {
+    pub async fn set_membership(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        role: &str,
+        now: i64,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO memberships (project_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
@@ -251,19 +319,30 @@ impl Store {
     }
 
     pub async fn count_owners(&self, project_id: &str) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM memberships WHERE project_id = $1 AND role = 'owner'")
-            .bind(project_id)
-            .fetch_one(&self.pool)
-            .await?;
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM memberships WHERE project_id = $1 AND role = 'owner'",
+        )
+        .bind(project_id)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(n)
     }
 
     /// Ids of the projects where the user holds one of `roles`.
-    pub async fn project_ids_with_role(&self, user_id: &str, roles: &[&str]) -> Result<Vec<String>> {
-        let rows: Vec<(String, String)> = sqlx::query_as("SELECT project_id, role FROM memberships WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().filter(|(_, r)| roles.contains(&r.as_str())).map(|(p, _)| p).collect())
+    pub async fn project_ids_with_role(
+        &self,
+        user_id: &str,
+        roles: &[&str],
+    ) -> Result<Vec<String>> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT project_id, role FROM memberships WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, r)| roles.contains(&r.as_str()))
+            .map(|(p, _)| p)
+            .collect())
     }
 }

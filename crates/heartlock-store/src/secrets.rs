@@ -54,7 +54,13 @@ impl Store {
     /// Applies every write in ONE transaction: all land or none does.
     /// Concurrent writers to the same key serialise on the secret row, so
     /// each gets its own version number and none is lost.
-    pub async fn write_secrets(&self, environment_id: &str, writes: &[SecretWrite], author: &Author, now: i64) -> Result<Vec<WrittenVersion>> {
+    pub async fn write_secrets(
+        &self,
+        environment_id: &str,
+        writes: &[SecretWrite],
+        author: &Author,
+        now: i64,
+    ) -> Result<Vec<WrittenVersion>> {
         let mut tx = self.begin_write().await?;
         let mut out = Vec::with_capacity(writes.len());
         for w in writes {
@@ -102,7 +108,11 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            out.push(WrittenVersion { key: w.key.clone(), secret_id, version });
+            out.push(WrittenVersion {
+                key: w.key.clone(),
+                secret_id,
+                version,
+            });
         }
         tx.commit().await?;
         Ok(out)
@@ -121,7 +131,11 @@ impl Store {
     }
 
     /// One live secret by key.
-    pub async fn current_secret(&self, environment_id: &str, key: &str) -> Result<Option<StoredSecret>> {
+    pub async fn current_secret(
+        &self,
+        environment_id: &str,
+        key: &str,
+    ) -> Result<Option<StoredSecret>> {
         Ok(sqlx::query_as(
             "SELECT s.key, s.id AS secret_id, v.version, v.id AS version_id, v.value_ct, s.updated_at \
              FROM secrets s JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.current_version \
@@ -134,7 +148,11 @@ impl Store {
     }
 
     /// The current value of `key` in each of the given environments.
-    pub async fn secret_across(&self, project_id: &str, key: &str) -> Result<Vec<(String, StoredSecret)>> {
+    pub async fn secret_across(
+        &self,
+        project_id: &str,
+        key: &str,
+    ) -> Result<Vec<(String, StoredSecret)>> {
         let rows: Vec<(String, String, String, i64, String, String, i64)> = sqlx::query_as(
             "SELECT e.id, s.key, s.id, v.version, v.id, v.value_ct, s.updated_at \
              FROM environments e JOIN secrets s ON s.environment_id = e.id \
@@ -147,14 +165,32 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(env, key, secret_id, version, version_id, value_ct, updated_at)| {
-                (env, StoredSecret { key, secret_id, version, version_id, value_ct, updated_at })
-            })
+            .map(
+                |(env, key, secret_id, version, version_id, value_ct, updated_at)| {
+                    (
+                        env,
+                        StoredSecret {
+                            key,
+                            secret_id,
+                            version,
+                            version_id,
+                            value_ct,
+                            updated_at,
+                        },
+                    )
+                },
+            )
             .collect())
     }
 
     /// Versions of a secret (including deletions), newest first, with the total.
-    pub async fn secret_history(&self, environment_id: &str, key: &str, limit: i64, offset: i64) -> Result<(Vec<StoredVersion>, i64)> {
+    pub async fn secret_history(
+        &self,
+        environment_id: &str,
+        key: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<StoredVersion>, i64)> {
         let rows: Vec<StoredVersion> = sqlx::query_as(
             "SELECT v.version, v.id AS version_id, v.value_ct, v.deleted, v.author_user_id, v.author_token_id, v.comment, v.created_at \
              FROM secrets s JOIN secret_versions v ON v.secret_id = s.id \
@@ -176,7 +212,12 @@ impl Store {
         Ok((rows, total))
     }
 
-    pub async fn secret_version(&self, environment_id: &str, key: &str, version: i64) -> Result<Option<StoredVersion>> {
+    pub async fn secret_version(
+        &self,
+        environment_id: &str,
+        key: &str,
+        version: i64,
+    ) -> Result<Option<StoredVersion>> {
         Ok(sqlx::query_as(
             "SELECT v.version, v.id AS version_id, v.value_ct, v.deleted, v.author_user_id, v.author_token_id, v.comment, v.created_at \
              FROM secrets s JOIN secret_versions v ON v.secret_id = s.id \

@@ -13,9 +13,14 @@ pub struct NewRefresh {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshOutcome {
-    Rotated { user_id: String, session_id: String },
+    Rotated {
+        user_id: String,
+        session_id: String,
+    },
     /// A rotated or revoked token came back: the family is now revoked.
-    Reused { session_id: String },
+    Reused {
+        session_id: String,
+    },
     Expired,
     Unknown,
 }
@@ -69,7 +74,12 @@ impl Store {
     }
 
     /// Exchanges a refresh token for a new one in the same family.
-    pub async fn rotate_refresh(&self, token_hash: &str, next: &NewRefresh, now: i64) -> Result<RefreshOutcome> {
+    pub async fn rotate_refresh(
+        &self,
+        token_hash: &str,
+        next: &NewRefresh,
+        now: i64,
+    ) -> Result<RefreshOutcome> {
         let mut tx = self.begin_write().await?;
         let row: Option<RefreshRow> = sqlx::query_as(
             "SELECT user_id, family_id, expires_at, rotated_at, revoked_at FROM refresh_tokens WHERE token_hash = $1",
@@ -77,13 +87,21 @@ impl Store {
         .bind(token_hash)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(RefreshRow { user_id, family_id: family, expires_at, rotated_at, revoked_at }) = row else {
+        let Some(RefreshRow {
+            user_id,
+            family_id: family,
+            expires_at,
+            rotated_at,
+            revoked_at,
+        }) = row
+        else {
             return Ok(RefreshOutcome::Unknown);
         };
-        let session_revoked: Option<(Option<i64>,)> = sqlx::query_as("SELECT revoked_at FROM auth_sessions WHERE id = $1")
-            .bind(&family)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let session_revoked: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT revoked_at FROM auth_sessions WHERE id = $1")
+                .bind(&family)
+                .fetch_optional(&mut *tx)
+                .await?;
         let session_live = matches!(session_revoked, Some((None,)));
         if rotated_at.is_some() || revoked_at.is_some() || !session_live {
             revoke_family(&mut tx, &family, now).await?;
@@ -112,7 +130,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(RefreshOutcome::Rotated { user_id, session_id: family })
+        Ok(RefreshOutcome::Rotated {
+            user_id,
+            session_id: family,
+        })
     }
 
     /// The user of a live session (not revoked, not expired, user enabled).
@@ -121,7 +142,11 @@ impl Store {
             "SELECT {USER_COLUMNS} FROM auth_sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.disabled = 0",
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(session_id).bind(now).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(session_id)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
@@ -133,7 +158,12 @@ impl Store {
     }
 
     /// Revokes every session of a user except `keep`; returns how many.
-    pub async fn revoke_user_sessions(&self, user_id: &str, keep: Option<&str>, now: i64) -> Result<u64> {
+    pub async fn revoke_user_sessions(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+        now: i64,
+    ) -> Result<u64> {
         let keep = keep.unwrap_or("");
         let mut tx = self.begin_write().await?;
         let r = sqlx::query("UPDATE auth_sessions SET revoked_at = $1 WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL")
@@ -164,7 +194,13 @@ impl Store {
     }
 }
 
-async fn insert_refresh(tx: &mut sqlx::Transaction<'static, sqlx::Any>, family: &str, user_id: &str, r: &NewRefresh, now: i64) -> Result<()> {
+async fn insert_refresh(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    family: &str,
+    user_id: &str,
+    r: &NewRefresh,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -179,16 +215,22 @@ async fn insert_refresh(tx: &mut sqlx::Transaction<'static, sqlx::Any>, family: 
     Ok(())
 }
 
-async fn revoke_family(tx: &mut sqlx::Transaction<'static, sqlx::Any>, family: &str, now: i64) -> Result<()> {
+async fn revoke_family(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    family: &str,
+    now: i64,
+) -> Result<()> {
     sqlx::query("UPDATE auth_sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(family)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(family)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(family)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

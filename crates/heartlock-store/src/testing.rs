@@ -146,14 +146,25 @@ impl crate::Store {
         use sqlx::Row;
         let tables_sql = match self.backend() {
             Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table'",
-            Backend::Postgres => "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+            Backend::Postgres => {
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'"
+            }
         };
-        let tables: Vec<(String,)> = sqlx::query_as(tables_sql).fetch_all(&self.pool).await.expect("list tables");
+        let tables: Vec<(String,)> = sqlx::query_as(tables_sql)
+            .fetch_all(&self.pool)
+            .await
+            .expect("list tables");
         let mut out = Vec::new();
         // sqlx's bookkeeping holds no user data (and types Any cannot read).
-        for (table,) in tables.into_iter().filter(|(t,)| !t.starts_with("_sqlx") && !t.starts_with("sqlite_")) {
+        for (table,) in tables
+            .into_iter()
+            .filter(|(t,)| !t.starts_with("_sqlx") && !t.starts_with("sqlite_"))
+        {
             let sql = format!("SELECT * FROM \"{table}\"");
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await.expect("read table");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&self.pool)
+                .await
+                .expect("read table");
             for row in rows {
                 for i in 0..row.len() {
                     if let Ok(Some(s)) = row.try_get::<Option<String>, _>(i) {

@@ -63,8 +63,10 @@ const COLUMNS: &str = "id, name, project_id, environments, access, token_hash, d
 
 impl Store {
     pub async fn create_token(&self, t: &TokenRecord) -> Result<()> {
-        let envs = serde_json::to_string(&t.environments).map_err(|e| StoreError::Database(e.to_string()))?;
-        let cidrs = serde_json::to_string(&t.allowed_cidrs).map_err(|e| StoreError::Database(e.to_string()))?;
+        let envs = serde_json::to_string(&t.environments)
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        let cidrs = serde_json::to_string(&t.allowed_cidrs)
+            .map_err(|e| StoreError::Database(e.to_string()))?;
         sqlx::query(
             "INSERT INTO service_tokens (id, name, project_id, environments, access, token_hash, display_prefix, allowed_cidrs, expires_at, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -86,10 +88,12 @@ impl Store {
     }
 
     pub async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>> {
-        let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM service_tokens WHERE token_hash = $1")))
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM service_tokens WHERE token_hash = $1"
+        )))
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(TokenRecord::from))
     }
 
@@ -105,7 +109,12 @@ impl Store {
     }
 
     /// Revokes a token of the project; returns its hash when it was live.
-    pub async fn revoke_token(&self, project_id: &str, id: &str, now: i64) -> Result<Option<String>> {
+    pub async fn revoke_token(
+        &self,
+        project_id: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<Option<String>> {
         let row: Option<(String,)> = sqlx::query_as(
             "UPDATE service_tokens SET revoked_at = $1 WHERE project_id = $2 AND id = $3 AND revoked_at IS NULL RETURNING token_hash",
         )
@@ -119,7 +128,11 @@ impl Store {
 
     /// Records use; callers coalesce so this runs at most once a minute per token.
     pub async fn touch_token(&self, id: &str, now: i64) -> Result<()> {
-        sqlx::query("UPDATE service_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(&self.pool).await?;
+        sqlx::query("UPDATE service_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

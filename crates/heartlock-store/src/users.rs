@@ -29,8 +29,7 @@ pub struct NewUser {
     pub is_superuser: bool,
 }
 
-pub(crate) const USER_COLUMNS: &str =
-    "u.id, u.email, u.display_name, u.password_hash, u.role, u.is_superuser, u.oidc_subject, u.idp_groups, u.disabled, u.created_at, u.updated_at";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.password_hash, u.role, u.is_superuser, u.oidc_subject, u.idp_groups, u.disabled, u.created_at, u.updated_at";
 
 pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
     let groups: String = row.try_get("idp_groups")?;
@@ -73,29 +72,46 @@ impl Store {
 
     pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRecord>> {
         let sql = const_format("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
         let sql = const_format("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     /// Users by email order, with the total count.
     pub async fn list_users(&self, limit: i64, offset: i64) -> Result<(Vec<UserRecord>, i64)> {
-        let sql = const_format("SELECT {USER_COLUMNS} FROM users u ORDER BY u.email LIMIT $1 OFFSET $2");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).bind(offset).fetch_all(&self.pool).await?;
-        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?;
-        Ok((rows.iter().map(user_from_row).collect::<Result<_>>()?, total))
+        let sql =
+            const_format("SELECT {USER_COLUMNS} FROM users u ORDER BY u.email LIMIT $1 OFFSET $2");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((
+            rows.iter().map(user_from_row).collect::<Result<_>>()?,
+            total,
+        ))
     }
 
     /// Accounts that can administer the server (role admin or superuser).
     pub async fn count_admins(&self) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'admin' OR is_superuser = 1")
-            .fetch_one(&self.pool)
-            .await?;
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'admin' OR is_superuser = 1")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(n)
     }
 
@@ -106,7 +122,11 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        if r.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if r.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     pub async fn set_user_disabled(&self, id: &str, disabled: bool, now: i64) -> Result<()> {
@@ -116,7 +136,11 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        if r.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if r.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     pub async fn set_password_hash(&self, id: &str, hash: &str, now: i64) -> Result<()> {
@@ -126,7 +150,11 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        if r.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if r.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 }
 

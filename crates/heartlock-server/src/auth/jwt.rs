@@ -42,17 +42,28 @@ pub enum JwtError {
 
 impl JwtKeys {
     /// Uses JWT_SECRET_KEY, else the stored generated key (creating it once).
-    pub async fn load(settings: &Settings, store: &Store, ring: &Keyring, now_ms: i64) -> Result<Self, crate::BootError> {
+    pub async fn load(
+        settings: &Settings,
+        store: &Store,
+        ring: &Keyring,
+        now_ms: i64,
+    ) -> Result<Self, crate::BootError> {
         let secret: Vec<u8> = match &settings.jwt.secret_key {
             Some(k) => k.expose().as_bytes().to_vec(),
             None => {
-                tracing::warn!("JWT_SECRET_KEY is not set: using a generated key stored encrypted in the database; set a stable JWT_SECRET_KEY in production");
+                tracing::warn!(
+                    "JWT_SECRET_KEY is not set: using a generated key stored encrypted in the database; set a stable JWT_SECRET_KEY in production"
+                );
                 let ctx = EncryptedColumn::ServerSecretValue.context(GENERATED_KEY_NAME);
                 let mut fresh = [0u8; 64];
                 rand::rng().fill_bytes(&mut fresh);
                 let encoded = base64::engine::general_purpose::STANDARD.encode(fresh);
-                let ct = ring.seal(&ctx, encoded.as_bytes()).map_err(|e| crate::BootError::Keys(e.to_string()))?;
-                let stored = store.server_secret_get_or_insert(GENERATED_KEY_NAME, &ct, now_ms).await?;
+                let ct = ring
+                    .seal(&ctx, encoded.as_bytes())
+                    .map_err(|e| crate::BootError::Keys(e.to_string()))?;
+                let stored = store
+                    .server_secret_get_or_insert(GENERATED_KEY_NAME, &ct, now_ms)
+                    .await?;
                 let opened = ring
                     .open(&ctx, &stored)
                     .map_err(|e| crate::BootError::WrongKey(format!("stored JWT key: {e}")))?;
@@ -68,12 +79,21 @@ impl JwtKeys {
             encoding: EncodingKey::from_secret(&secret),
             decoding: DecodingKey::from_secret(&secret),
             algorithm,
-            access_ttl_secs: i64::try_from(settings.jwt.access_token_expire_hours).unwrap_or(24).saturating_mul(3600),
-            refresh_ttl_secs: i64::try_from(settings.jwt.refresh_token_expire_days).unwrap_or(7).saturating_mul(86_400),
+            access_ttl_secs: i64::try_from(settings.jwt.access_token_expire_hours)
+                .unwrap_or(24)
+                .saturating_mul(3600),
+            refresh_ttl_secs: i64::try_from(settings.jwt.refresh_token_expire_days)
+                .unwrap_or(7)
+                .saturating_mul(86_400),
         })
     }
 
-    pub fn issue(&self, user_id: &str, session_id: &str, now_secs: i64) -> Result<(String, i64), JwtError> {
+    pub fn issue(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now_secs: i64,
+    ) -> Result<(String, i64), JwtError> {
         let exp = now_secs + self.access_ttl_secs;
         let claims = Claims {
             sub: user_id.into(),
@@ -83,7 +103,8 @@ impl JwtKeys {
             iss: ISSUER.into(),
             typ: "access".into(),
         };
-        let token = jsonwebtoken::encode(&Header::new(self.algorithm), &claims, &self.encoding).map_err(|_| JwtError::Invalid)?;
+        let token = jsonwebtoken::encode(&Header::new(self.algorithm), &claims, &self.encoding)
+            .map_err(|_| JwtError::Invalid)?;
         Ok((token, exp))
     }
 
@@ -94,7 +115,8 @@ impl JwtKeys {
         v.validate_exp = false;
         v.required_spec_claims.clear();
         v.set_issuer(&[ISSUER]);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &v).map_err(|_| JwtError::Invalid)?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &v)
+            .map_err(|_| JwtError::Invalid)?;
         if data.claims.typ != "access" {
             return Err(JwtError::Invalid);
         }

@@ -14,7 +14,10 @@ use std::net::SocketAddr;
 
 #[derive(Debug, Clone)]
 pub enum Actor {
-    User { user: Box<UserRecord>, session_id: String },
+    User {
+        user: Box<UserRecord>,
+        session_id: String,
+    },
     /// A service token (already checked: live, not expired, allowed address).
     Token(Box<TokenRecord>),
     Anonymous,
@@ -30,14 +33,17 @@ impl Actor {
 
     pub fn server_role(&self) -> ServerRole {
         match self {
-            Actor::User { user, .. } if user.is_superuser || user.role == "admin" => ServerRole::Admin,
+            Actor::User { user, .. } if user.is_superuser || user.role == "admin" => {
+                ServerRole::Admin
+            }
             _ => ServerRole::User,
         }
     }
 
     /// The signed-in user or a 401.
     pub fn require_user(&self) -> Result<&UserRecord, ApiError> {
-        self.user().ok_or(ApiError::Unauthenticated("sign in first"))
+        self.user()
+            .ok_or(ApiError::Unauthenticated("sign in first"))
     }
 }
 
@@ -58,16 +64,28 @@ pub fn anonymous_policy(state: &AppState) -> AnonymousPolicy {
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
         let user_agent = parts
             .headers
             .get(axum::http::header::USER_AGENT)
@@ -76,24 +94,44 @@ impl FromRequestParts<AppState> for Caller {
         let actor = match bearer(parts) {
             None => Actor::Anonymous,
             Some(token) if token.starts_with(service_token::PREFIX) => {
-                let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-                Actor::Token(Box::new(service_token::authenticate(state, token, peer).await?))
+                let peer = parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip());
+                Actor::Token(Box::new(
+                    service_token::authenticate(state, token, peer).await?,
+                ))
             }
             Some(token) => {
                 let now_ms = state.clock.now_ms();
-                let claims = state.jwt.verify(token, now_ms.div_euclid(1000)).map_err(|e| match e {
-                    jwt::JwtError::Expired => ApiError::Unauthenticated("the access token has expired"),
-                    jwt::JwtError::Invalid => ApiError::Unauthenticated("the access token is invalid"),
-                })?;
+                let claims =
+                    state
+                        .jwt
+                        .verify(token, now_ms.div_euclid(1000))
+                        .map_err(|e| match e {
+                            jwt::JwtError::Expired => {
+                                ApiError::Unauthenticated("the access token has expired")
+                            }
+                            jwt::JwtError::Invalid => {
+                                ApiError::Unauthenticated("the access token is invalid")
+                            }
+                        })?;
                 let user = state
                     .store
                     .session_user(&claims.sid, now_ms)
                     .await?
                     .filter(|u| u.id == claims.sub)
                     .ok_or(ApiError::Unauthenticated("the session has ended"))?;
-                Actor::User { user: Box::new(user), session_id: claims.sid }
+                Actor::User {
+                    user: Box::new(user),
+                    session_id: claims.sid,
+                }
             }
         };
-        Ok(Caller { actor, ip, user_agent })
+        Ok(Caller {
+            actor,
+            ip,
+            user_agent,
+        })
     }
 }

@@ -6,7 +6,11 @@ use heartlock_core::audit::{ActorKind, NewAuditEvent, Outcome};
 /// An event for `action` by `caller`, to be completed with project/env/key.
 pub fn event(state: &AppState, caller: &Caller, action: &str, outcome: Outcome) -> NewAuditEvent {
     let (actor_kind, actor_id, actor_name) = match &caller.actor {
-        Actor::User { user, .. } => (ActorKind::User, Some(user.id.clone()), Some(user.email.clone())),
+        Actor::User { user, .. } => (
+            ActorKind::User,
+            Some(user.id.clone()),
+            Some(user.email.clone()),
+        ),
         Actor::Token(t) => (ActorKind::Token, Some(t.id.clone()), Some(t.name.clone())),
         Actor::Anonymous => (ActorKind::Anonymous, None, None),
     };

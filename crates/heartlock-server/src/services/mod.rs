@@ -2,7 +2,7 @@
 pub mod audit_event;
 pub mod key_check;
 pub mod projects;
+pub mod rotation;
 pub mod secrets;
 pub mod tokens;
 pub mod users;
-pub mod rotation;

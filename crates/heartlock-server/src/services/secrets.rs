@@ -8,7 +8,10 @@ use crate::state::AppState;
 use heartlock_core::audit::Outcome;
 use heartlock_core::formats::{self, Format, SecretMap};
 use heartlock_core::ids;
-use heartlock_store::{Author, EncryptedColumn, EnvironmentRecord, ProjectRecord, SecretWrite, StoreError, StoredVersion};
+use heartlock_store::{
+    Author, EncryptedColumn, EnvironmentRecord, ProjectRecord, SecretWrite, StoreError,
+    StoredVersion,
+};
 
 pub const MAX_COMMENT_CHARS: usize = 500;
 pub const MAX_BATCH_KEYS: usize = 1000;
@@ -49,7 +52,10 @@ fn validate_value(state: &AppState, key: &str, value: &str) -> ApiResult<()> {
 
 fn validate_comment(comment: Option<&str>) -> ApiResult<Option<String>> {
     match comment.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) if c.chars().count() > MAX_COMMENT_CHARS => Err(ApiError::validation("comment", format!("must be at most {MAX_COMMENT_CHARS} characters"))),
+        Some(c) if c.chars().count() > MAX_COMMENT_CHARS => Err(ApiError::validation(
+            "comment",
+            format!("must be at most {MAX_COMMENT_CHARS} characters"),
+        )),
         other => Ok(other.map(str::to_string)),
     }
 }
@@ -59,43 +65,91 @@ fn author(caller: &Caller) -> Author {
         Actor::Token(t) => Some(t.id.clone()),
         _ => None,
     };
-    Author { user_id: caller.actor.user().map(|u| u.id.clone()), token_id }
+    Author {
+        user_id: caller.actor.user().map(|u| u.id.clone()),
+        token_id,
+    }
 }
 
 fn open(state: &AppState, version_id: &str, ct: &str) -> ApiResult<String> {
     let opened = state
         .keyring
         .open(&EncryptedColumn::SecretVersionValue.context(version_id), ct)
-        .map_err(|e| ApiError::Internal(format!("stored secret version {version_id} cannot be decrypted: {e}")))?;
-    String::from_utf8(opened.plaintext.to_vec()).map_err(|_| ApiError::Internal(format!("secret version {version_id} is not UTF-8")))
+        .map_err(|e| {
+            ApiError::Internal(format!(
+                "stored secret version {version_id} cannot be decrypted: {e}"
+            ))
+        })?;
+    String::from_utf8(opened.plaintext.to_vec())
+        .map_err(|_| ApiError::Internal(format!("secret version {version_id} is not UTF-8")))
 }
 
 fn seal(state: &AppState, version_id: &str, value: &str) -> ApiResult<String> {
     state
         .keyring
-        .seal(&EncryptedColumn::SecretVersionValue.context(version_id), value.as_bytes())
+        .seal(
+            &EncryptedColumn::SecretVersionValue.context(version_id),
+            value.as_bytes(),
+        )
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Every live secret of an environment, decrypted, by key.
-pub async fn read_all(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, action: &str) -> ApiResult<Vec<PlainSecret>> {
+pub async fn read_all(
+    state: &AppState,
+    caller: &Caller,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    action: &str,
+) -> ApiResult<Vec<PlainSecret>> {
     let stored = state.cache.snapshot(&state.store, &env.id).await?;
     let mut out = Vec::with_capacity(stored.len());
     for s in stored.iter() {
         let value = open(state, &s.version_id, &s.value_ct)?;
-        out.push(PlainSecret { key: s.key.clone(), value, version: s.version, updated_at: s.updated_at });
+        out.push(PlainSecret {
+            key: s.key.clone(),
+            value,
+            version: s.version,
+            updated_at: s.updated_at,
+        });
     }
-    let ev = event(state, caller, action, Outcome::Success).project(&project.id).environment(&env.id).detail(format!("{} secret(s)", out.len()));
+    let ev = event(state, caller, action, Outcome::Success)
+        .project(&project.id)
+        .environment(&env.id)
+        .detail(format!("{} secret(s)", out.len()));
     state.audit.record(ev).await;
     Ok(out)
 }
 
-pub async fn read_one(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, key: &str) -> ApiResult<PlainSecret> {
+pub async fn read_one(
+    state: &AppState,
+    caller: &Caller,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    key: &str,
+) -> ApiResult<PlainSecret> {
     validate_key(key)?;
-    let s = state.store.current_secret(&env.id, key).await?.ok_or(ApiError::NotFound("secret not found"))?;
+    let s = state
+        .store
+        .current_secret(&env.id, key)
+        .await?
+        .ok_or(ApiError::NotFound("secret not found"))?;
     let value = open(state, &s.version_id, &s.value_ct)?;
-    state.audit.record(event(state, caller, "secret.read", Outcome::Success).project(&project.id).environment(&env.id).key(key)).await;
-    Ok(PlainSecret { key: s.key, value, version: s.version, updated_at: s.updated_at })
+    state
+        .audit
+        .record(
+            event(state, caller, "secret.read", Outcome::Success)
+                .project(&project.id)
+                .environment(&env.id)
+                .key(key),
+        )
+        .await;
+    Ok(PlainSecret {
+        key: s.key,
+        value,
+        version: s.version,
+        updated_at: s.updated_at,
+    })
 }
 
 /// What one write request changes.
@@ -109,10 +163,23 @@ pub struct Changes<'a> {
 
 /// One write batch: sets and deletes, validated in full before anything is
 /// stored, then applied in one transaction.
-pub async fn write(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, changes: Changes<'_>) -> ApiResult<Vec<(String, i64)>> {
-    let Changes { set, delete, comment, action } = changes;
+pub async fn write(
+    state: &AppState,
+    caller: &Caller,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    changes: Changes<'_>,
+) -> ApiResult<Vec<(String, i64)>> {
+    let Changes {
+        set,
+        delete,
+        comment,
+        action,
+    } = changes;
     if set.len() + delete.len() > MAX_BATCH_KEYS {
-        return Err(ApiError::TooLarge(format!("at most {MAX_BATCH_KEYS} keys per request")));
+        return Err(ApiError::TooLarge(format!(
+            "at most {MAX_BATCH_KEYS} keys per request"
+        )));
     }
     let comment = validate_comment(comment)?;
     let mut writes = Vec::with_capacity(set.len() + delete.len());
@@ -121,25 +188,58 @@ pub async fn write(state: &AppState, caller: &Caller, project: &ProjectRecord, e
         validate_value(state, key, value)?;
         let version_id = ids::new_id();
         let ct = seal(state, &version_id, value)?;
-        writes.push(SecretWrite { key: key.clone(), version_id, value_ct: Some(ct), comment: comment.clone() });
+        writes.push(SecretWrite {
+            key: key.clone(),
+            version_id,
+            value_ct: Some(ct),
+            comment: comment.clone(),
+        });
     }
     for key in delete {
         validate_key(key)?;
         if set.contains_key(key) {
-            return Err(ApiError::validation("delete", format!("{key} is both set and deleted")));
+            return Err(ApiError::validation(
+                "delete",
+                format!("{key} is both set and deleted"),
+            ));
         }
-        writes.push(SecretWrite { key: key.clone(), version_id: ids::new_id(), value_ct: None, comment: comment.clone() });
+        writes.push(SecretWrite {
+            key: key.clone(),
+            version_id: ids::new_id(),
+            value_ct: None,
+            comment: comment.clone(),
+        });
     }
-    let result = state.store.write_secrets(&env.id, &writes, &author(caller), state.clock.now_ms()).await;
+    let result = state
+        .store
+        .write_secrets(&env.id, &writes, &author(caller), state.clock.now_ms())
+        .await;
     // Invalidate even on failure: the cache must never be newer than the database's answer.
-    changed(&state.cache, &state.store, Change::Environment(env.id.clone())).await;
+    changed(
+        &state.cache,
+        &state.store,
+        Change::Environment(env.id.clone()),
+    )
+    .await;
     let written = result.map_err(|e| match e {
         StoreError::NotFound => ApiError::NotFound("secret not found (nothing was written)"),
         other => other.into(),
     })?;
     for w in &writes {
-        let act = if w.value_ct.is_some() { action } else { "secret.delete" };
-        state.audit.record(event(state, caller, act, Outcome::Success).project(&project.id).environment(&env.id).key(&w.key)).await;
+        let act = if w.value_ct.is_some() {
+            action
+        } else {
+            "secret.delete"
+        };
+        state
+            .audit
+            .record(
+                event(state, caller, act, Outcome::Success)
+                    .project(&project.id)
+                    .environment(&env.id)
+                    .key(&w.key),
+            )
+            .await;
     }
     Ok(written.into_iter().map(|w| (w.key, w.version)).collect())
 }
@@ -149,37 +249,97 @@ fn plain_version(state: &AppState, v: StoredVersion) -> ApiResult<PlainVersion> 
         Some(ct) if v.deleted == 0 => Some(open(state, &v.version_id, ct)?),
         _ => None,
     };
-    Ok(PlainVersion { version: v.version, value, author_user_id: v.author_user_id, author_token_id: v.author_token_id, comment: v.comment, created_at: v.created_at })
+    Ok(PlainVersion {
+        version: v.version,
+        value,
+        author_user_id: v.author_user_id,
+        author_token_id: v.author_token_id,
+        comment: v.comment,
+        created_at: v.created_at,
+    })
 }
 
-pub async fn history(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, key: &str, limit: i64, offset: i64) -> ApiResult<(Vec<PlainVersion>, i64)> {
+pub async fn history(
+    state: &AppState,
+    caller: &Caller,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    key: &str,
+    limit: i64,
+    offset: i64,
+) -> ApiResult<(Vec<PlainVersion>, i64)> {
     validate_key(key)?;
-    let (versions, total) = state.store.secret_history(&env.id, key, limit, offset).await?;
+    let (versions, total) = state
+        .store
+        .secret_history(&env.id, key, limit, offset)
+        .await?;
     if total == 0 {
         return Err(ApiError::NotFound("secret not found"));
     }
-    let out = versions.into_iter().map(|v| plain_version(state, v)).collect::<ApiResult<Vec<_>>>()?;
-    state.audit.record(event(state, caller, "secret.history", Outcome::Success).project(&project.id).environment(&env.id).key(key)).await;
+    let out = versions
+        .into_iter()
+        .map(|v| plain_version(state, v))
+        .collect::<ApiResult<Vec<_>>>()?;
+    state
+        .audit
+        .record(
+            event(state, caller, "secret.history", Outcome::Success)
+                .project(&project.id)
+                .environment(&env.id)
+                .key(key),
+        )
+        .await;
     Ok((out, total))
 }
 
 /// Writes a new version equal to an old one.
-pub async fn rollback(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, key: &str, version: i64) -> ApiResult<i64> {
+pub async fn rollback(
+    state: &AppState,
+    caller: &Caller,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    key: &str,
+    version: i64,
+) -> ApiResult<i64> {
     validate_key(key)?;
-    let old = state.store.secret_version(&env.id, key, version).await?.ok_or(ApiError::NotFound("version not found"))?;
+    let old = state
+        .store
+        .secret_version(&env.id, key, version)
+        .await?
+        .ok_or(ApiError::NotFound("version not found"))?;
     let old = plain_version(state, old)?;
     let Some(value) = old.value else {
-        return Err(ApiError::validation("version", "that version is a deletion; delete the secret instead"));
+        return Err(ApiError::validation(
+            "version",
+            "that version is a deletion; delete the secret instead",
+        ));
     };
     let mut set = SecretMap::new();
     set.insert(key.to_string(), value);
     let comment = format!("rollback to version {version}");
-    let written = write(state, caller, project, env, Changes { set: &set, delete: &[], comment: Some(&comment), action: "secret.rollback" }).await?;
+    let written = write(
+        state,
+        caller,
+        project,
+        env,
+        Changes {
+            set: &set,
+            delete: &[],
+            comment: Some(&comment),
+            action: "secret.rollback",
+        },
+    )
+    .await?;
     Ok(written.first().map(|(_, v)| *v).unwrap_or_default())
 }
 
 /// One key across every environment of the project (None where missing).
-pub async fn compare(state: &AppState, caller: &Caller, project: &ProjectRecord, key: &str) -> ApiResult<Vec<(EnvironmentRecord, Option<PlainSecret>)>> {
+pub async fn compare(
+    state: &AppState,
+    caller: &Caller,
+    project: &ProjectRecord,
+    key: &str,
+) -> ApiResult<Vec<(EnvironmentRecord, Option<PlainSecret>)>> {
     validate_key(key)?;
     let mut envs = state.store.environments(&project.id).await?;
     // A service token sees only the environments it was given.
@@ -190,28 +350,70 @@ pub async fn compare(state: &AppState, caller: &Caller, project: &ProjectRecord,
     let mut out = Vec::with_capacity(envs.len());
     for env in envs {
         let secret = match found.iter().find(|(e, _)| *e == env.id) {
-            Some((_, s)) => Some(PlainSecret { key: s.key.clone(), value: open(state, &s.version_id, &s.value_ct)?, version: s.version, updated_at: s.updated_at }),
+            Some((_, s)) => Some(PlainSecret {
+                key: s.key.clone(),
+                value: open(state, &s.version_id, &s.value_ct)?,
+                version: s.version,
+                updated_at: s.updated_at,
+            }),
             None => None,
         };
         out.push((env, secret));
     }
-    state.audit.record(event(state, caller, "secret.compare", Outcome::Success).project(&project.id).key(key)).await;
+    state
+        .audit
+        .record(
+            event(state, caller, "secret.compare", Outcome::Success)
+                .project(&project.id)
+                .key(key),
+        )
+        .await;
     Ok(out)
 }
 
 /// Parses a document and writes it as one batch; nothing is written when
 /// any line or key is bad.
-pub async fn import(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, format: Format, content: &str) -> ApiResult<Vec<(String, i64)>> {
-    let parsed = formats::parse(format, content).map_err(|e| ApiError::validation("content", e.to_string()))?;
+pub async fn import(
+    state: &AppState,
+    caller: &Caller,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    format: Format,
+    content: &str,
+) -> ApiResult<Vec<(String, i64)>> {
+    let parsed = formats::parse(format, content)
+        .map_err(|e| ApiError::validation("content", e.to_string()))?;
     if parsed.is_empty() {
         return Err(ApiError::validation("content", "no secrets found"));
     }
     let comment = format!("import ({})", format.as_str());
-    write(state, caller, project, env, Changes { set: &parsed, delete: &[], comment: Some(&comment), action: "secret.import" }).await
+    write(
+        state,
+        caller,
+        project,
+        env,
+        Changes {
+            set: &parsed,
+            delete: &[],
+            comment: Some(&comment),
+            action: "secret.import",
+        },
+    )
+    .await
 }
 
-pub async fn export(state: &AppState, caller: &Caller, project: &ProjectRecord, env: &EnvironmentRecord, format: Format) -> ApiResult<String> {
+pub async fn export(
+    state: &AppState,
+    caller: &Caller,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    format: Format,
+) -> ApiResult<String> {
     let all = read_all(state, caller, project, env, "secret.export").await?;
     let map: SecretMap = all.into_iter().map(|s| (s.key, s.value)).collect();
+    if format == Format::Json {
+        // The hot path: serde_json's compact writer is the fastest here.
+        return serde_json::to_string(&map).map_err(|e| ApiError::Internal(e.to_string()));
+    }
     formats::render(format, &map).map_err(|e| ApiError::validation("format", e.to_string()))
 }

@@ -21,13 +21,21 @@ pub struct NewToken<'a> {
 }
 
 /// Creates a token; returns the record and the token text (shown once).
-pub async fn create(state: &AppState, caller: &Caller, project: &ProjectRecord, req: NewToken<'_>) -> ApiResult<(TokenRecord, String)> {
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    project: &ProjectRecord,
+    req: NewToken<'_>,
+) -> ApiResult<(TokenRecord, String)> {
     let name = crate::services::projects::validate_name("name", req.name)?;
     if !matches!(req.access, "read" | "read_write") {
         return Err(ApiError::validation("access", "must be read or read_write"));
     }
     if req.environments.is_empty() {
-        return Err(ApiError::validation("environments", "name at least one environment"));
+        return Err(ApiError::validation(
+            "environments",
+            "name at least one environment",
+        ));
     }
     let mut env_ids = Vec::with_capacity(req.environments.len());
     for slug in req.environments {
@@ -35,20 +43,37 @@ pub async fn create(state: &AppState, caller: &Caller, project: &ProjectRecord, 
             .store
             .environment_by_slug(&project.id, slug)
             .await?
-            .ok_or_else(|| ApiError::validation("environments", format!("no environment {slug} in this project")))?;
+            .ok_or_else(|| {
+                ApiError::validation(
+                    "environments",
+                    format!("no environment {slug} in this project"),
+                )
+            })?;
         if !env_ids.contains(&env.id) {
             env_ids.push(env.id);
         }
     }
     let mut cidrs = Vec::with_capacity(req.allowed_cidrs.len());
     for c in req.allowed_cidrs {
-        let net = cidr::parse_cidr(c).ok_or_else(|| ApiError::validation("allowed_cidrs", format!("{c} is not an IP address or CIDR")))?;
+        let net = cidr::parse_cidr(c).ok_or_else(|| {
+            ApiError::validation("allowed_cidrs", format!("{c} is not an IP address or CIDR"))
+        })?;
         cidrs.push(net.to_string());
     }
     let now = state.clock.now_ms();
     let expires_at = match req.expires_in_days {
-        Some(0) => return Err(ApiError::validation("expires_in_days", "must be at least 1")),
-        Some(d) if d > MAX_EXPIRY_DAYS => return Err(ApiError::validation("expires_in_days", format!("must be at most {MAX_EXPIRY_DAYS}"))),
+        Some(0) => {
+            return Err(ApiError::validation(
+                "expires_in_days",
+                "must be at least 1",
+            ));
+        }
+        Some(d) if d > MAX_EXPIRY_DAYS => {
+            return Err(ApiError::validation(
+                "expires_in_days",
+                format!("must be at most {MAX_EXPIRY_DAYS}"),
+            ));
+        }
         Some(d) => Some(now + i64::from(d) * 86_400_000),
         None => None,
     };
@@ -69,13 +94,36 @@ pub async fn create(state: &AppState, caller: &Caller, project: &ProjectRecord, 
         created_at: now,
     };
     state.store.create_token(&record).await?;
-    state.audit.record(event(state, caller, "token.create", Outcome::Success).project(&project.id).detail(record.name.clone())).await;
+    state
+        .audit
+        .record(
+            event(state, caller, "token.create", Outcome::Success)
+                .project(&project.id)
+                .detail(record.name.clone()),
+        )
+        .await;
     Ok((record, secret))
 }
 
-pub async fn revoke(state: &AppState, caller: &Caller, project: &ProjectRecord, id: &str) -> ApiResult<()> {
-    let hash = state.store.revoke_token(&project.id, id, state.clock.now_ms()).await?.ok_or(ApiError::NotFound("token not found"))?;
+pub async fn revoke(
+    state: &AppState,
+    caller: &Caller,
+    project: &ProjectRecord,
+    id: &str,
+) -> ApiResult<()> {
+    let hash = state
+        .store
+        .revoke_token(&project.id, id, state.clock.now_ms())
+        .await?
+        .ok_or(ApiError::NotFound("token not found"))?;
     changed(&state.cache, &state.store, Change::Token(hash)).await;
-    state.audit.record(event(state, caller, "token.revoke", Outcome::Success).project(&project.id).detail(id.to_string())).await;
+    state
+        .audit
+        .record(
+            event(state, caller, "token.revoke", Outcome::Success)
+                .project(&project.id)
+                .detail(id.to_string()),
+        )
+        .await;
     Ok(())
 }

@@ -38,7 +38,11 @@ impl TestServer {
     }
 
     /// With an injected clock, so tests can move time (token expiry).
-    pub async fn start_with_clock(backend: Backend, clock: Arc<dyn Clock>, tweak: impl FnOnce(&mut Settings)) -> Self {
+    pub async fn start_with_clock(
+        backend: Backend,
+        clock: Arc<dyn Clock>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Self {
         let db = TestDb::new(backend).await;
         let dir = tempfile::tempdir().unwrap();
         let settings = settings_for(&db, dir.path(), tweak);
@@ -89,20 +93,39 @@ pub async fn second_instance(first: &TestServer, key: Option<Secret>) -> TestSer
     settings.database_url = first.state.settings.database_url.clone();
     settings.encryption_key = key;
     settings.jwt.secret_key = Some(Secret::new("shared-jwt-key-for-both-instances-0123456789"));
-    let state = heartlock_server::boot(settings, Arc::new(SystemClock)).await.expect("boot second");
+    let state = heartlock_server::boot(settings, Arc::new(SystemClock))
+        .await
+        .expect("boot second");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(heartlock_server::serve(state.clone(), listener, async move {
-        let _ = rx.await;
-    }));
+    let handle = tokio::spawn(heartlock_server::serve(
+        state.clone(),
+        listener,
+        async move {
+            let _ = rx.await;
+        },
+    ));
     // Let the change listener connect before the test writes.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    TestServer { addr, base: format!("http://{addr}"), state, db: None, dir, shutdown: Some(tx), handle: Some(handle) }
+    TestServer {
+        addr,
+        base: format!("http://{addr}"),
+        state,
+        db: None,
+        dir,
+        shutdown: Some(tx),
+        handle: Some(handle),
+    }
 }
 
 /// A JSON request helper: (status, body as JSON or Null).
-pub async fn call(method: reqwest::Method, url: String, token: Option<&str>, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+pub async fn call(
+    method: reqwest::Method,
+    url: String,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
     let mut req = client().request(method, &url);
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -113,7 +136,10 @@ pub async fn call(method: reqwest::Method, url: String, token: Option<&str>, bod
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
 }
 
 /// Registers a user and returns (access token, refresh token, user id).
