@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
+# API fuzzing against a live server (OpenAPI schema conformance, no 5xx).
+bash scripts/schemathesis.sh
 cargo test --workspace --all-targets "$@"
