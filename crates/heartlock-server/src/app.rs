@@ -45,6 +45,10 @@ pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState,
     let jwt = crate::auth::jwt::JwtKeys::load(&settings, &store, &keyring, clock.now_ms()).await?;
     let (audit, audit_writer) = crate::audit::AuditLog::start(store.clone());
     let cache = Arc::new(crate::cache::Cache::default());
+    crate::web::errors::set_contact(
+        settings.users.admin_contact_email.clone(),
+        settings.users.admin_contact_url.clone(),
+    );
     crate::cache::spawn_listener(cache.clone(), &store);
     if key_source == KeySource::Ephemeral {
         tracing::warn!("encryption key source: ephemeral (see the warning above)");
@@ -82,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", crate::api::router())
+        .merge(crate::web::router(state.clone()))
         .fallback(not_found)
         .with_state(state);
     harden(app, policy)

@@ -11,6 +11,7 @@ pub mod middleware;
 pub mod problem;
 pub mod services;
 pub mod state;
+pub mod web;
 
 pub use app::{boot, router, serve, shutdown_signal};
 pub use error::BootError;

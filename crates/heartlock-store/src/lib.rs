@@ -16,6 +16,7 @@ mod sessions;
 pub mod testing;
 mod tokens;
 mod users;
+mod web_sessions;
 
 pub use audit::AuditFilter;
 pub use connect::{Backend, DbTarget, Store, StoreOptions};
@@ -26,5 +27,6 @@ pub use secrets::{Author, SecretWrite, StoredSecret, StoredVersion, WrittenVersi
 pub use sessions::{NewRefresh, RefreshOutcome, SessionRecord};
 pub use tokens::TokenRecord;
 pub use users::{NewUser, UserRecord};
+pub use web_sessions::{NewWebSession, WebSessionRecord};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

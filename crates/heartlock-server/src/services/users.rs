@@ -125,12 +125,12 @@ pub async fn start_session(
 
 /// Password sign-in. Unknown email, wrong password and disabled account all
 /// answer the same, after the same work, and each attempt is audited.
-pub async fn login(
+pub async fn login_user(
     state: &AppState,
     caller: &Caller,
     email: &str,
     pw: &str,
-) -> ApiResult<TokenPair> {
+) -> ApiResult<UserRecord> {
     let normalized = email.trim().to_lowercase();
     let user = state.store.user_by_email(&normalized).await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
@@ -165,9 +165,19 @@ pub async fn login(
         }
     }
     state.audit.record(ev).await;
-    let user = ok_user.ok_or(ApiError::Unauthenticated(
+    ok_user.ok_or(ApiError::Unauthenticated(
         "wrong email or password, or the account is disabled",
-    ))?;
+    ))
+}
+
+/// Password sign-in for API clients: a new JWT session.
+pub async fn login(
+    state: &AppState,
+    caller: &Caller,
+    email: &str,
+    pw: &str,
+) -> ApiResult<TokenPair> {
+    let user = login_user(state, caller, email, pw).await?;
     start_session(state, caller, user).await
 }
 

@@ -1,0 +1,184 @@
+//! The account page: profile, password change, sessions.
+use super::auth_pages::{Empty, user_message};
+use super::csrf::CheckedForm;
+use super::errors::{WebError, from_api};
+use super::session::{self, WebCtx};
+use super::{Layout, redirect_with_flash, render};
+use crate::services::users;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::response::Response;
+use serde::Deserialize;
+
+pub struct SessionRow {
+    pub kind: String,
+    pub client: String,
+    pub ip: String,
+    pub seen_iso: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    l: Layout,
+    email: String,
+    display_name: String,
+    role: String,
+    sessions: Vec<SessionRow>,
+    error: Option<String>,
+}
+
+/// RFC 3339 UTC from Unix milliseconds (no time zone database needed).
+pub fn iso(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+async fn build(
+    state: &AppState,
+    ctx: &WebCtx,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let user = ctx
+        .user
+        .as_ref()
+        .ok_or_else(|| WebError::Login(ctx.path.clone()))?;
+    let now = state.clock.now_ms();
+    let current = ctx
+        .session
+        .as_ref()
+        .map(|s| s.id.clone())
+        .unwrap_or_default();
+    let mut sessions: Vec<SessionRow> = state
+        .store
+        .user_web_sessions(&user.id, now)
+        .await
+        .map_err(|_| WebError::Internal)?
+        .into_iter()
+        .map(|s| SessionRow {
+            kind: ctx.tr.t("account.kind_browser"),
+            client: s.user_agent.unwrap_or_default(),
+            ip: s.ip.unwrap_or_default(),
+            seen_iso: iso(s.last_seen_at),
+            current: s.id == current,
+        })
+        .collect();
+    for s in state
+        .store
+        .user_sessions(&user.id, now)
+        .await
+        .map_err(|_| WebError::Internal)?
+    {
+        sessions.push(SessionRow {
+            kind: ctx.tr.t("account.kind_api"),
+            client: s.user_agent.unwrap_or_default(),
+            ip: s.ip.unwrap_or_default(),
+            seen_iso: iso(s.last_seen_at),
+            current: false,
+        });
+    }
+    let page = AccountPage {
+        l: Layout::new(ctx, "account"),
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role.clone(),
+        sessions,
+        error,
+    };
+    Ok(render(&page))
+}
+
+pub async fn page(State(state): State<AppState>, ctx: WebCtx) -> Result<Response, WebError> {
+    build(&state, &ctx, None).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    f: CheckedForm<PasswordForm>,
+) -> Result<Response, WebError> {
+    let CheckedForm { ctx, form } = f;
+    if ctx.user.is_none() {
+        return Err(WebError::Login("/account".into()));
+    }
+    match users::change_password(
+        &state,
+        &ctx.caller,
+        &form.current_password,
+        &form.new_password,
+    )
+    .await
+    {
+        Ok(_) => Ok(redirect_with_flash(
+            &state,
+            "/account",
+            "ok",
+            "account.password_changed",
+        )),
+        Err(crate::api::error::ApiError::Forbidden(_)) => {
+            let mut r = build(&state, &ctx, Some(ctx.tr.t("account.wrong_password"))).await?;
+            *r.status_mut() = axum::http::StatusCode::FORBIDDEN;
+            Ok(r)
+        }
+        Err(e @ crate::api::error::ApiError::Validation { .. }) => {
+            let mut r = build(&state, &ctx, Some(user_message(&e))).await?;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(from_api(ctx.tr, &ctx.path, e)),
+    }
+}
+
+/// Ends every browser and API session of the user, this one included.
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    f: CheckedForm<Empty>,
+) -> Result<Response, WebError> {
+    let user = f
+        .ctx
+        .user
+        .as_ref()
+        .ok_or_else(|| WebError::Login("/account".into()))?;
+    let now = state.clock.now_ms();
+    state
+        .store
+        .revoke_user_web_sessions(&user.id, None, now)
+        .await
+        .map_err(|_| WebError::Internal)?;
+    state
+        .store
+        .revoke_user_sessions(&user.id, None, now)
+        .await
+        .map_err(|_| WebError::Internal)?;
+    let mut resp = redirect_with_flash(&state, "/login", "ok", "account.signed_out_everywhere");
+    resp.headers_mut().append(
+        SET_COOKIE,
+        session::clear_cookie(&state, session::SESSION_COOKIE),
+    );
+    Ok(resp)
+}

@@ -1,0 +1,206 @@
+//! Sign-in, registration, sign-out and language.
+use super::csrf::CheckedForm;
+use super::errors::{WebError, from_api};
+use super::session::{self, WebCtx};
+use super::{Layout, redirect_with_flash, render, safe_next};
+use crate::services::users;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+pub async fn home(ctx: WebCtx) -> Response {
+    if ctx.user.is_some() {
+        Redirect::to("/projects").into_response()
+    } else {
+        Redirect::to("/login").into_response()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    l: Layout,
+    error: Option<String>,
+    email: String,
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn login_page(ctx: WebCtx, Query(q): Query<NextQuery>) -> Response {
+    if ctx.user.is_some() {
+        return Redirect::to(safe_next(q.next.as_deref().unwrap_or("/"))).into_response();
+    }
+    render(&LoginPage {
+        l: Layout::new(&ctx, "login"),
+        error: None,
+        email: String::new(),
+        next: q.next.unwrap_or_default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    f: CheckedForm<LoginForm>,
+) -> Result<Response, WebError> {
+    let CheckedForm { ctx, form } = f;
+    match users::login_user(&state, &ctx.caller, &form.email, &form.password).await {
+        Ok(user) => {
+            let cookie = session::start(&state, &user, &ctx)
+                .await
+                .map_err(|_| WebError::Internal)?;
+            let mut resp = Redirect::to(safe_next(&form.next)).into_response();
+            resp.headers_mut().append(SET_COOKIE, cookie);
+            Ok(resp)
+        }
+        Err(crate::api::error::ApiError::Unauthenticated(_)) => {
+            let page = LoginPage {
+                error: Some(ctx.tr.t("login.failed")),
+                email: form.email,
+                next: form.next,
+                l: Layout::new(&ctx, "login"),
+            };
+            let mut resp = render(&page);
+            *resp.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            Ok(resp)
+        }
+        Err(e) => Err(from_api(ctx.tr, &ctx.path, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    l: Layout,
+    error: Option<String>,
+    email: String,
+    display_name: String,
+}
+
+pub async fn register_page(ctx: WebCtx) -> Response {
+    if !ctx.registration {
+        return WebError::NotFound(ctx.tr).into_response();
+    }
+    render(&RegisterPage {
+        l: Layout::new(&ctx, "register"),
+        error: None,
+        email: String::new(),
+        display_name: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    display_name: String,
+}
+
+pub async fn register_submit(
+    State(state): State<AppState>,
+    f: CheckedForm<RegisterForm>,
+) -> Result<Response, WebError> {
+    let CheckedForm { ctx, form } = f;
+    if !state.settings.users.enable_registration {
+        return Err(WebError::NotFound(ctx.tr));
+    }
+    let role = state.settings.users.default_role.as_str();
+    let created = users::create_user(
+        &state,
+        &form.email,
+        Some(&form.display_name),
+        &form.password,
+        role,
+        false,
+    )
+    .await;
+    match created {
+        Ok(user) => {
+            let cookie = session::start(&state, &user, &ctx)
+                .await
+                .map_err(|_| WebError::Internal)?;
+            let mut resp = Redirect::to("/projects").into_response();
+            resp.headers_mut().append(SET_COOKIE, cookie);
+            Ok(resp)
+        }
+        Err(
+            e @ (crate::api::error::ApiError::Validation { .. }
+            | crate::api::error::ApiError::Conflict(_)),
+        ) => {
+            let page = RegisterPage {
+                error: Some(user_message(&e)),
+                email: form.email,
+                display_name: form.display_name,
+                l: Layout::new(&ctx, "register"),
+            };
+            let mut resp = render(&page);
+            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(from_api(ctx.tr, &ctx.path, e)),
+    }
+}
+
+/// The part of a service error a person should read.
+pub fn user_message(e: &crate::api::error::ApiError) -> String {
+    use crate::api::error::ApiError;
+    match e {
+        ApiError::Validation { message, .. } => message.clone(),
+        ApiError::Conflict(m)
+        | ApiError::Forbidden(m)
+        | ApiError::TooLarge(m)
+        | ApiError::BadRequest(m) => m.clone(),
+        ApiError::NotFound(m) | ApiError::Unauthenticated(m) => m.to_string(),
+        ApiError::Internal(_) => "internal error".into(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn logout(State(state): State<AppState>, f: CheckedForm<Empty>) -> Response {
+    if let Some(s) = &f.ctx.session {
+        let _ = state
+            .store
+            .revoke_web_session(&s.id, state.clock.now_ms())
+            .await;
+    }
+    let mut resp = redirect_with_flash(&state, "/login", "ok", "flash.signed_out");
+    resp.headers_mut().append(
+        SET_COOKIE,
+        session::clear_cookie(&state, session::SESSION_COOKIE),
+    );
+    resp
+}
+
+#[derive(Deserialize)]
+pub struct LocaleForm {
+    locale: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn set_locale(State(state): State<AppState>, f: CheckedForm<LocaleForm>) -> Response {
+    let tr = super::i18n::Tr::new(&f.form.locale);
+    let mut resp = Redirect::to(safe_next(&f.form.next)).into_response();
+    resp.headers_mut().append(
+        SET_COOKIE,
+        session::set_cookie(&state, super::i18n::COOKIE, tr.lang, Some(365 * 86_400)),
+    );
+    resp
+}

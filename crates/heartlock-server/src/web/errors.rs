@@ -1,0 +1,118 @@
+//! Errors as pages a person understands (with the admin contact), never a
+//! stack trace. API errors from the services map onto these.
+use super::i18n::Tr;
+use crate::api::error::ApiError;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+#[derive(Debug)]
+pub enum WebError {
+    /// Not signed in: go to the login page, then come back.
+    Login(String),
+    NotFound(Tr),
+    Forbidden(Tr),
+    Csrf(Tr),
+    BadForm(Tr),
+    TooLarge(Tr),
+    Internal,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub l: super::Layout,
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+}
+
+pub fn page(tr: Tr, status: StatusCode, title_key: &str, message: String) -> Response {
+    let (email, url) = contact();
+    let body = ErrorPage {
+        l: super::Layout::bare(tr, email, url),
+        status: status.as_u16(),
+        title: tr.t(title_key),
+        message,
+    };
+    match body.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, tr.t(title_key)).into_response(),
+    }
+}
+
+/// The admin contact is set once at boot (error pages may lack a request context).
+static CONTACT: std::sync::OnceLock<(Option<String>, Option<String>)> = std::sync::OnceLock::new();
+
+pub fn set_contact(email: Option<String>, url: Option<String>) {
+    let _ = CONTACT.set((email, url));
+}
+
+fn contact() -> (Option<String>, Option<String>) {
+    CONTACT.get().cloned().unwrap_or((None, None))
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match self {
+            WebError::Login(next) => {
+                Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response()
+            }
+            WebError::NotFound(tr) => page(
+                tr,
+                StatusCode::NOT_FOUND,
+                "error.not_found",
+                tr.t("error.not_found_text"),
+            ),
+            WebError::Forbidden(tr) => page(
+                tr,
+                StatusCode::FORBIDDEN,
+                "error.forbidden",
+                tr.t("error.forbidden_text"),
+            ),
+            WebError::Csrf(tr) => page(
+                tr,
+                StatusCode::FORBIDDEN,
+                "error.csrf",
+                tr.t("error.csrf_text"),
+            ),
+            WebError::BadForm(tr) => page(
+                tr,
+                StatusCode::BAD_REQUEST,
+                "error.bad_form",
+                tr.t("error.bad_form_text"),
+            ),
+            WebError::TooLarge(tr) => page(
+                tr,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "error.too_large",
+                tr.t("error.too_large_text"),
+            ),
+            WebError::Internal => {
+                let tr = Tr::new("en");
+                page(
+                    tr,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error.internal",
+                    tr.t("error.internal_text"),
+                )
+            }
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Maps a service error for a page: messages are the services' own (they
+/// never hold secret values), shown on the page that was submitted.
+pub fn from_api(tr: Tr, path: &str, e: ApiError) -> WebError {
+    match e {
+        ApiError::Unauthenticated(_) => WebError::Login(path.to_string()),
+        ApiError::NotFound(_) => WebError::NotFound(tr),
+        ApiError::Forbidden(_) => WebError::Forbidden(tr),
+        ApiError::Internal(_) => WebError::Internal,
+        _ => WebError::BadForm(tr),
+    }
+}

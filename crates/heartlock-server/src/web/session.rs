@@ -1,0 +1,244 @@
+//! Browser sessions: a random token in an HttpOnly, SameSite=Lax cookie
+//! (Secure unless DEBUG), its hash in the database, idle and absolute
+//! expiry. Every request to a page gets a `WebCtx`: the translator, the
+//! signed-in user if any, and the CSRF token to embed in forms.
+use super::i18n::{self, Tr};
+use crate::api::error::ApiError;
+use crate::auth::{Actor, Caller};
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE, USER_AGENT};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use heartlock_core::{ids, token};
+use heartlock_store::{NewWebSession, UserRecord, WebSessionRecord};
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "heartlock_session";
+/// Double-submit CSRF cookie for forms shown before signing in.
+pub const CSRF_COOKIE: &str = "heartlock_csrf";
+pub const FLASH_COOKIE: &str = "heartlock_flash";
+/// A session unused this long ends.
+pub const IDLE_MS: i64 = 12 * 3600 * 1000;
+/// A session ends this long after sign-in, used or not.
+pub const ABSOLUTE_MS: i64 = 7 * 24 * 3600 * 1000;
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+}
+
+/// A Set-Cookie value with Heartlock's flags.
+pub fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age_secs: Option<i64>,
+) -> HeaderValue {
+    let secure = if state.settings.debug { "" } else { "; Secure" };
+    let age = max_age_secs
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"
+    ))
+    .unwrap_or(HeaderValue::from_static(""))
+}
+
+#[derive(Debug, Clone)]
+pub struct Flash {
+    pub kind: String,
+    pub message: String,
+}
+
+/// What every page handler knows about the request.
+#[derive(Debug, Clone)]
+pub struct WebCtx {
+    pub tr: Tr,
+    pub session: Option<WebSessionRecord>,
+    pub user: Option<UserRecord>,
+    /// The token forms must send back (`csrf_token` field or X-CSRF-Token header).
+    pub csrf: String,
+    pub caller: Caller,
+    pub flash: Option<Flash>,
+    pub path: String,
+    /// ADMIN_CONTACT_EMAIL / ADMIN_CONTACT_URL, shown where a stuck user looks.
+    pub admin_email: Option<String>,
+    pub admin_url: Option<String>,
+    pub registration: bool,
+}
+
+impl WebCtx {
+    pub fn is_admin(&self) -> bool {
+        self.caller.actor.server_role() == heartlock_core::roles::ServerRole::Admin
+    }
+}
+
+/// The anonymous CSRF value placed in request extensions by [`ensure_csrf_cookie`].
+#[derive(Clone)]
+struct AnonCsrf(String);
+
+/// Gives every browser a CSRF cookie before it sees its first form.
+pub async fn ensure_csrf_cookie(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut req: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|v| v.len() >= 32);
+    let (value, fresh) = match existing {
+        Some(v) => (v, false),
+        None => (token::random_token(""), true),
+    };
+    req.extensions_mut().insert(AnonCsrf(value.clone()));
+    let mut resp = next.run(req).await;
+    if fresh {
+        resp.headers_mut()
+            .append(SET_COOKIE, set_cookie(&state, CSRF_COOKIE, &value, None));
+    }
+    resp
+}
+
+impl FromRequestParts<AppState> for WebCtx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let tr = i18n::negotiate(
+            cookie(&parts.headers, i18n::COOKIE).as_deref(),
+            parts
+                .headers
+                .get(ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        );
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        let user_agent = parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(200).collect());
+        let now = state.clock.now_ms();
+        let mut found = None;
+        if let Some(tok) = cookie(&parts.headers, SESSION_COOKIE) {
+            found = state
+                .store
+                .web_session(&token::hash_token(&tok), now, now - IDLE_MS)
+                .await?;
+        }
+        let anon = parts
+            .extensions
+            .get::<AnonCsrf>()
+            .map(|a| a.0.clone())
+            .unwrap_or_default();
+        let flash = cookie(&parts.headers, FLASH_COOKIE).and_then(|v| {
+            let (kind, key) = v.split_once(':')?;
+            Some(Flash {
+                kind: kind.to_string(),
+                message: tr.t(key),
+            })
+        });
+        let path = parts.uri.path().to_string();
+        let users = &state.settings.users;
+        let (admin_email, admin_url, registration) = (
+            users.admin_contact_email.clone(),
+            users.admin_contact_url.clone(),
+            users.enable_registration,
+        );
+        Ok(match found {
+            Some((session, user)) => {
+                if now - session.last_seen_at > TOUCH_EVERY_MS {
+                    let (store, id) = (state.store.clone(), session.id.clone());
+                    tokio::spawn(async move {
+                        let _ = store.touch_web_session(&id, now).await;
+                    });
+                }
+                let caller = Caller {
+                    actor: Actor::User {
+                        user: Box::new(user.clone()),
+                        session_id: session.id.clone(),
+                    },
+                    ip,
+                    user_agent,
+                };
+                WebCtx {
+                    tr,
+                    csrf: session.csrf_token.clone(),
+                    session: Some(session),
+                    user: Some(user),
+                    caller,
+                    flash,
+                    path,
+                    admin_email,
+                    admin_url,
+                    registration,
+                }
+            }
+            None => WebCtx {
+                tr,
+                csrf: anon,
+                session: None,
+                user: None,
+                caller: Caller {
+                    actor: Actor::Anonymous,
+                    ip,
+                    user_agent,
+                },
+                flash,
+                path,
+                admin_email,
+                admin_url,
+                registration,
+            },
+        })
+    }
+}
+
+/// Starts a browser session; returns the Set-Cookie header value.
+pub async fn start(
+    state: &AppState,
+    user: &UserRecord,
+    ctx: &WebCtx,
+) -> Result<HeaderValue, ApiError> {
+    let now = state.clock.now_ms();
+    let secret = token::random_token("");
+    state
+        .store
+        .create_web_session(
+            &NewWebSession {
+                id: ids::new_id(),
+                token_hash: token::hash_token(&secret),
+                user_id: user.id.clone(),
+                csrf_token: token::random_token(""),
+                expires_at: now + ABSOLUTE_MS,
+                user_agent: ctx.caller.user_agent.clone(),
+                ip: ctx.caller.ip.clone(),
+            },
+            now,
+        )
+        .await?;
+    Ok(set_cookie(
+        state,
+        SESSION_COOKIE,
+        &secret,
+        Some(ABSOLUTE_MS / 1000),
+    ))
+}
+
+/// A cookie that removes `name`.
+pub fn clear_cookie(state: &AppState, name: &str) -> HeaderValue {
+    set_cookie(state, name, "", Some(0))
+}
