@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod cli;
 mod commands;
 mod logging;
 
@@ -58,6 +59,9 @@ enum Command {
         #[command(subcommand)]
         cmd: commands::audit::AuditCommand,
     },
+    /// The client commands (login, run, secrets, export, import…).
+    #[command(flatten)]
+    Client(cli::ClientCommand),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         Command::Migrate => commands::run_async(commands::admin::migrate()),
         Command::RotateKey { dry_run } => commands::run_async(commands::admin::rotate_key(dry_run)),
         Command::Audit { cmd } => commands::run_async(commands::audit::run(cmd)),
+        Command::Client(cmd) => cli::run(cmd),
     };
     match result {
         Ok(code) => code,
