@@ -9,6 +9,8 @@ pub async fn serve() -> anyhow::Result<ExitCode> {
     let settings = super::load_settings()?;
     logging::init(settings.log_format);
     let bind = settings.bind;
+    // Installed before anything can report "listening" (see shutdown_signal).
+    let shutdown = heartlock_server::shutdown_signal();
     let state = heartlock_server::boot(settings, Arc::new(SystemClock)).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -23,7 +25,7 @@ pub async fn serve() -> anyhow::Result<ExitCode> {
         startup_ms = started.elapsed().as_millis() as u64,
         "heartlock listening"
     );
-    heartlock_server::serve(state, listener, heartlock_server::shutdown_signal()).await?;
+    heartlock_server::serve(state, listener, shutdown).await?;
     tracing::info!("heartlock stopped");
     Ok(ExitCode::SUCCESS)
 }
