@@ -11,9 +11,11 @@ use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-pub async fn home(ctx: WebCtx) -> Response {
+pub async fn home(State(state): State<AppState>, ctx: WebCtx) -> Response {
     if ctx.user.is_some() {
         Redirect::to("/projects").into_response()
+    } else if crate::services::onboarding::is_open(&state).await {
+        Redirect::to("/onboarding").into_response()
     } else {
         Redirect::to("/login").into_response()
     }

@@ -2,11 +2,14 @@
 //! assets embedded in the binary, no inline script or style (strict CSP),
 //! plain forms that work without JavaScript.
 pub mod account;
+pub mod admin;
 pub mod assets;
 pub mod auth_pages;
 pub mod csrf;
 pub mod errors;
 pub mod i18n;
+pub mod onboarding;
+pub mod projects;
 pub mod session;
 
 use crate::state::AppState;
@@ -29,6 +32,44 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/account/password"),
     ("POST", "/account/sign-out-everywhere"),
     ("GET", "/static/{*path}"),
+    // First-run wizard (web::onboarding): public while open, 404 afterwards.
+    ("GET", "/onboarding"),
+    ("POST", "/onboarding"),
+    ("POST", "/onboarding/test-database"),
+    // Admin area (web::admin): server administrators only.
+    ("GET", "/admin"),
+    ("GET", "/admin/users"),
+    ("POST", "/admin/users/{user_id}/role"),
+    ("POST", "/admin/users/{user_id}/disable"),
+    ("POST", "/admin/users/{user_id}/enable"),
+    ("GET", "/admin/audit"),
+    ("GET", "/admin/status"),
+    // Project pages (web::projects).
+    ("GET", "/projects"),
+    ("POST", "/projects"),
+    ("GET", "/projects/{project}"),
+    ("POST", "/projects/{project}/secrets"),
+    ("POST", "/projects/{project}/import"),
+    ("GET", "/projects/{project}/export"),
+    ("GET", "/projects/{project}/environments/{env}/secrets/{key}"),
+    ("POST", "/projects/{project}/environments/{env}/secrets/{key}"),
+    ("GET", "/projects/{project}/environments/{env}/secrets/{key}/edit"),
+    ("POST", "/projects/{project}/environments/{env}/secrets/{key}/delete"),
+    ("GET", "/projects/{project}/environments/{env}/secrets/{key}/history"),
+    ("POST", "/projects/{project}/environments/{env}/secrets/{key}/rollback"),
+    ("GET", "/projects/{project}/environments"),
+    ("POST", "/projects/{project}/environments"),
+    ("POST", "/projects/{project}/environments/{env}/rename"),
+    ("POST", "/projects/{project}/environments/{env}/move"),
+    ("POST", "/projects/{project}/environments/{env}/delete"),
+    ("GET", "/projects/{project}/members"),
+    ("POST", "/projects/{project}/members"),
+    ("POST", "/projects/{project}/members/{user_id}/role"),
+    ("POST", "/projects/{project}/members/{user_id}/remove"),
+    ("GET", "/projects/{project}/tokens"),
+    ("POST", "/projects/{project}/tokens"),
+    ("POST", "/projects/{project}/tokens/{token_id}/revoke"),
+    ("GET", "/projects/{project}/audit"),
 ];
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -51,6 +92,19 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(account::sign_out_everywhere),
         )
         .route("/static/{*path}", get(assets::serve))
+        .route(
+            "/onboarding",
+            get(onboarding::page).post(onboarding::complete),
+        )
+        .route("/onboarding/test-database", post(onboarding::test_database))
+        .route("/admin", get(admin::index))
+        .route("/admin/users", get(admin::users))
+        .route("/admin/users/{user_id}/role", post(admin::set_role))
+        .route("/admin/users/{user_id}/disable", post(admin::disable))
+        .route("/admin/users/{user_id}/enable", post(admin::enable))
+        .route("/admin/audit", get(admin::audit_log))
+        .route("/admin/status", get(admin::status))
+        .merge(projects::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             session::ensure_csrf_cookie,

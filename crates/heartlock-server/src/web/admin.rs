@@ -1,0 +1,356 @@
+//! The admin area: users (role, disable/enable), the server audit log and
+//! the server status. Server administrators only: others get the 403 page,
+//! anonymous visitors the login page.
+use super::account::iso;
+use super::auth_pages::Empty;
+use super::csrf::CheckedForm;
+use super::errors::{WebError, from_api, urlencode};
+use super::session::WebCtx;
+use super::{Layout, redirect_with_flash, render};
+use crate::api::error::ApiError;
+use crate::audit::{self, AuditFilter};
+use crate::keys::KeySource;
+use crate::services::admin::{self as svc, UserUpdate};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use heartlock_core::audit::Outcome;
+use serde::Deserialize;
+
+const USERS_PER_PAGE: i64 = 50;
+const EVENTS_PER_PAGE: i64 = 50;
+
+fn require_admin(ctx: &WebCtx) -> Result<(), WebError> {
+    match &ctx.user {
+        None => Err(WebError::Login(ctx.path.clone())),
+        Some(_) if !ctx.is_admin() => Err(WebError::Forbidden(ctx.tr)),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Page numbers: (current page clamped to 1.., page count, row offset).
+fn paging(page: Option<i64>, total: i64, per: i64) -> (i64, i64, i64) {
+    let pages = ((total + per - 1) / per).max(1);
+    let page = page.unwrap_or(1).clamp(1, pages);
+    (page, pages, (page - 1) * per)
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+/// GET /admin
+pub async fn index(ctx: WebCtx) -> Result<Response, WebError> {
+    require_admin(&ctx)?;
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+struct UserRow {
+    id: String,
+    email: String,
+    name: String,
+    role: String,
+    superuser: bool,
+    disabled: bool,
+    created_iso: String,
+    is_me: bool,
+    confirm_role: String,
+    confirm_disable: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    l: Layout,
+    tab: &'static str,
+    users: Vec<UserRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
+}
+
+/// GET /admin/users
+pub async fn users(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    require_admin(&ctx)?;
+    let internal = |_| WebError::Internal;
+    let (_, total) = state.store.list_users(0, 0).await.map_err(internal)?;
+    let (page, pages, offset) = paging(q.page, total, USERS_PER_PAGE);
+    let (list, total) = state
+        .store
+        .list_users(USERS_PER_PAGE, offset)
+        .await
+        .map_err(internal)?;
+    let me = ctx.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+    let users = list
+        .into_iter()
+        .map(|u| UserRow {
+            is_me: u.id == me,
+            confirm_role: ctx.tr.tf("admin.confirm_role", &[("email", &u.email)]),
+            confirm_disable: ctx.tr.tf("admin.confirm_disable", &[("email", &u.email)]),
+            id: u.id,
+            email: u.email,
+            name: u.display_name,
+            role: u.role,
+            superuser: u.is_superuser,
+            disabled: u.disabled,
+            created_iso: iso(u.created_at),
+        })
+        .collect();
+    Ok(render(&UsersPage {
+        l: Layout::new(&ctx, "admin"),
+        tab: "users",
+        users,
+        total,
+        page,
+        pages,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    role: String,
+}
+
+async fn apply(
+    state: &AppState,
+    ctx: &WebCtx,
+    user_id: &str,
+    change: UserUpdate,
+    done_key: &str,
+) -> Result<Response, WebError> {
+    require_admin(ctx)?;
+    match svc::update_user(state, &ctx.caller, user_id, &change).await {
+        Ok(_) => Ok(redirect_with_flash(state, "/admin/users", "ok", done_key)),
+        Err(ApiError::Conflict(_)) => Ok(redirect_with_flash(
+            state,
+            "/admin/users",
+            "error",
+            "admin.cannot_change_self",
+        )),
+        Err(ApiError::Validation { .. }) => Ok(redirect_with_flash(
+            state,
+            "/admin/users",
+            "error",
+            "admin.bad_role",
+        )),
+        Err(e) => Err(from_api(ctx.tr, &ctx.path, e)),
+    }
+}
+
+/// POST /admin/users/{id}/role
+pub async fn set_role(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    f: CheckedForm<RoleForm>,
+) -> Result<Response, WebError> {
+    let change = UserUpdate {
+        role: Some(f.form.role.clone()),
+        disabled: None,
+    };
+    apply(&state, &f.ctx, &id, change, "admin.role_changed").await
+}
+
+/// POST /admin/users/{id}/disable
+pub async fn disable(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    f: CheckedForm<Empty>,
+) -> Result<Response, WebError> {
+    let change = UserUpdate {
+        role: None,
+        disabled: Some(true),
+    };
+    apply(&state, &f.ctx, &id, change, "admin.user_disabled").await
+}
+
+/// POST /admin/users/{id}/enable
+pub async fn enable(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    f: CheckedForm<Empty>,
+) -> Result<Response, WebError> {
+    let change = UserUpdate {
+        role: None,
+        disabled: Some(false),
+    };
+    apply(&state, &f.ctx, &id, change, "admin.user_enabled").await
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    outcome: String,
+    page: Option<i64>,
+}
+
+struct EventRow {
+    seq: i64,
+    at_iso: String,
+    actor: String,
+    action: String,
+    target: String,
+    ip: String,
+    outcome: &'static str,
+    outcome_label: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+struct AuditPage {
+    l: Layout,
+    tab: &'static str,
+    rows: Vec<EventRow>,
+    action: String,
+    outcome: String,
+    /// (value, label) of each outcome filter.
+    outcomes: Vec<(&'static str, String)>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+}
+
+/// GET /admin/audit: every event, newest first, filtered by action prefix and outcome.
+pub async fn audit_log(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, WebError> {
+    require_admin(&ctx)?;
+    let action = q.action.trim().to_string();
+    let outcome = q.outcome.parse::<Outcome>().ok();
+    let filter = AuditFilter {
+        action: (!action.is_empty()).then(|| {
+            if action.ends_with('.') || action.ends_with('*') {
+                action.clone()
+            } else {
+                format!("{action}*")
+            }
+        }),
+        outcome,
+        ..Default::default()
+    };
+    let internal = |_| WebError::Internal;
+    let (_, total) = audit::list(&state.store, &state.audit, &filter, 0, 0)
+        .await
+        .map_err(internal)?;
+    let (page, pages, offset) = paging(q.page, total, EVENTS_PER_PAGE);
+    let (events, total) = audit::list(&state.store, &state.audit, &filter, EVENTS_PER_PAGE, offset)
+        .await
+        .map_err(internal)?;
+    let rows = events
+        .into_iter()
+        .map(|e| {
+            let ev = e.event;
+            let target = [ev.project_id, ev.environment_id, ev.secret_key]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" / ");
+            EventRow {
+                seq: e.seq,
+                at_iso: iso(ev.at_ms),
+                actor: ev
+                    .actor_name
+                    .unwrap_or_else(|| ev.actor_kind.as_str().to_string()),
+                action: ev.action,
+                target,
+                ip: ev.ip.unwrap_or_default(),
+                outcome: ev.outcome.as_str(),
+                outcome_label: ctx.tr.t(&format!("admin.outcome_{}", ev.outcome.as_str())),
+                detail: ev.detail.unwrap_or_default(),
+            }
+        })
+        .collect();
+    let outcome = outcome.map(|o| o.as_str().to_string()).unwrap_or_default();
+    let link = |p: i64| {
+        format!(
+            "/admin/audit?action={}&outcome={}&page={p}",
+            urlencode(&action),
+            urlencode(&outcome)
+        )
+    };
+    Ok(render(&AuditPage {
+        l: Layout::new(&ctx, "admin"),
+        tab: "audit",
+        rows,
+        prev_url: (page > 1).then(|| link(page - 1)),
+        next_url: (page < pages).then(|| link(page + 1)),
+        action,
+        outcome,
+        outcomes: ["success", "denied", "failure"]
+            .into_iter()
+            .map(|o| (o, ctx.tr.t(&format!("admin.outcome_{o}"))))
+            .collect(),
+        total,
+        page,
+        pages,
+    }))
+}
+
+struct FindingRow {
+    id: &'static str,
+    setting: &'static str,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_status.html")]
+struct StatusPage {
+    l: Layout,
+    tab: &'static str,
+    version: &'static str,
+    backend: &'static str,
+    reachable: bool,
+    pending: Option<usize>,
+    key_source: String,
+    key_count: usize,
+    findings: Vec<FindingRow>,
+}
+
+/// GET /admin/status
+pub async fn status(State(state): State<AppState>, ctx: WebCtx) -> Result<Response, WebError> {
+    require_admin(&ctx)?;
+    let backend = match state.store.backend() {
+        heartlock_store::Backend::Sqlite => "SQLite",
+        heartlock_store::Backend::Postgres => "PostgreSQL",
+    };
+    let reachable = state.store.ping().await.is_ok();
+    let pending = state.store.pending_migrations().await.ok();
+    let key_source = if state.keyring.replaced() {
+        KeySource::AppConfig.to_string()
+    } else {
+        state.key_source.to_string()
+    };
+    let findings = state
+        .settings
+        .deploy_check()
+        .into_iter()
+        .map(|f| FindingRow {
+            id: f.id,
+            setting: f.setting,
+            message: f.message,
+        })
+        .collect();
+    Ok(render(&StatusPage {
+        l: Layout::new(&ctx, "admin"),
+        tab: "status",
+        version: env!("CARGO_PKG_VERSION"),
+        backend,
+        reachable,
+        pending,
+        key_source,
+        key_count: state.keyring.len(),
+        findings,
+    }))
+}

@@ -1,0 +1,104 @@
+//! /projects/{project}/audit: the project's audit events, newest first
+//! (project admins and owners).
+use super::{Head, Pager, open, signed_in, when};
+use crate::audit::AuditFilter;
+use crate::state::AppState;
+use crate::web::errors::WebError;
+use crate::web::i18n::Tr;
+use crate::web::session::WebCtx;
+use crate::web::{Layout, render};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use heartlock_core::audit::AuditEvent;
+use heartlock_core::roles::Action;
+use serde::Deserialize;
+
+pub struct EventRow {
+    pub when: String,
+    pub actor: String,
+    pub action: String,
+    pub environment: String,
+    pub key: String,
+    pub outcome: &'static str,
+    pub outcome_label: String,
+    pub ip: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "project_audit.html")]
+struct AuditPage {
+    l: Layout,
+    tr: Tr,
+    head: Head,
+    rows: Vec<EventRow>,
+    pager: Pager,
+    total: i64,
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    page: Option<String>,
+}
+
+fn row(tr: Tr, e: AuditEvent, envs: &[heartlock_store::EnvironmentRecord]) -> EventRow {
+    let e = e.event;
+    let outcome = e.outcome.as_str();
+    EventRow {
+        when: when(Some(e.at_ms)),
+        actor: match e.actor_name {
+            Some(name) => format!("{name} ({})", e.actor_kind.as_str()),
+            None => e.actor_kind.as_str().to_string(),
+        },
+        environment: e
+            .environment_id
+            .map(|id| {
+                envs.iter()
+                    .find(|x| x.id == id)
+                    .map(|x| x.slug.clone())
+                    .unwrap_or(id)
+            })
+            .unwrap_or_default(),
+        action: e.action,
+        key: e.secret_key.unwrap_or_default(),
+        outcome,
+        outcome_label: tr.t(&format!("audit.outcome_{outcome}")),
+        ip: e.ip.unwrap_or_default(),
+        detail: e.detail.unwrap_or_default(),
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    Path(project): Path<String>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, WebError> {
+    signed_in(&ctx)?;
+    let (p, head) = open(&state, &ctx, &project, Action::ReadAudit, "audit").await?;
+    let filter = AuditFilter {
+        project_id: Some(p.id.clone()),
+        ..Default::default()
+    };
+    let wanted = Pager::requested(q.page.as_deref());
+    let (events, total) = crate::audit::list(
+        &state.store,
+        &state.audit,
+        &filter,
+        Pager::PER_PAGE,
+        Pager::offset(wanted),
+    )
+    .await
+    .map_err(|_| WebError::Internal)?;
+    let envs = (state.store.environments(&p.id).await).map_err(|_| WebError::Internal)?;
+    let rows = events.into_iter().map(|e| row(ctx.tr, e, &envs)).collect();
+    Ok(render(&AuditPage {
+        l: Layout::new(&ctx, "projects"),
+        tr: ctx.tr,
+        head,
+        rows,
+        pager: Pager::new(q.page.as_deref(), total, String::new()),
+        total,
+    }))
+}

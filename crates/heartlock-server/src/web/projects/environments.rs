@@ -1,0 +1,236 @@
+//! /projects/{project}/environments: list, add, rename, reorder, delete.
+//! The same steps as the API's environment handlers (access check with
+//! `ManageProject`, store call, cache invalidation, audit event).
+use super::{Head, fail, open, problem, recoverable, signed_in, with_status};
+use crate::cache::{Change, changed};
+use crate::services::audit_event::{EventExt, event};
+use crate::services::projects::{environment, validate_name, validate_slug};
+use crate::state::AppState;
+use crate::web::auth_pages::Empty;
+use crate::web::csrf::CheckedForm;
+use crate::web::errors::WebError;
+use crate::web::i18n::Tr;
+use crate::web::session::WebCtx;
+use crate::web::{Layout, redirect_with_flash, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use heartlock_core::audit::Outcome;
+use heartlock_core::ids;
+use heartlock_core::roles::Action;
+use heartlock_store::{EnvironmentRecord, ProjectRecord};
+use serde::Deserialize;
+
+type EnvPath = Path<(String, String)>;
+
+#[derive(Template)]
+#[template(path = "project_environments.html")]
+struct EnvironmentsPage {
+    l: Layout,
+    tr: Tr,
+    csrf: String,
+    head: Head,
+    envs: Vec<EnvironmentRecord>,
+    error: Option<String>,
+    slug: String,
+    name: String,
+}
+
+async fn build(
+    state: &AppState,
+    ctx: &WebCtx,
+    project: &str,
+    form: Option<(String, String, String)>,
+) -> Result<Response, WebError> {
+    let (p, head) = open(state, ctx, project, Action::ViewProject, "environments").await?;
+    let envs = state
+        .store
+        .environments(&p.id)
+        .await
+        .map_err(|_| WebError::Internal)?;
+    let (error, slug, name) = match form {
+        Some((e, s, n)) => (Some(e), s, n),
+        None => (None, String::new(), String::new()),
+    };
+    Ok(render(&EnvironmentsPage {
+        l: Layout::new(ctx, "projects"),
+        tr: ctx.tr,
+        csrf: ctx.csrf.clone(),
+        head,
+        envs,
+        error,
+        slug,
+        name,
+    }))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    Path(project): Path<String>,
+) -> Result<Response, WebError> {
+    signed_in(&ctx)?;
+    build(&state, &ctx, &project, None).await
+}
+
+/// The project and environment for a change, with `ManageProject` checked.
+async fn managed(
+    state: &AppState,
+    ctx: &WebCtx,
+    project: &str,
+    env: Option<&str>,
+) -> Result<(ProjectRecord, Option<EnvironmentRecord>), WebError> {
+    let (p, _) = open(state, ctx, project, Action::ManageProject, "environments").await?;
+    let e = match env {
+        Some(slug) => Some(
+            environment(state, &p, slug)
+                .await
+                .map_err(|e| fail(ctx, e))?,
+        ),
+        None => None,
+    };
+    Ok((p, e))
+}
+
+/// After a change: forget cached copies, record who did what, go back.
+async fn done(
+    state: &AppState,
+    ctx: &WebCtx,
+    p: &ProjectRecord,
+    env: &EnvironmentRecord,
+    action: &str,
+    flash: &str,
+) -> Response {
+    changed(&state.cache, &state.store, Change::Project(p.id.clone())).await;
+    let ev = event(state, &ctx.caller, action, Outcome::Success)
+        .project(&p.id)
+        .environment(&env.id)
+        .detail(env.slug.clone());
+    state.audit.record(ev).await;
+    let to = format!("/projects/{}/environments", p.slug);
+    redirect_with_flash(state, &to, "ok", flash)
+}
+
+#[derive(Deserialize)]
+pub struct NewEnv {
+    slug: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+    f: CheckedForm<NewEnv>,
+) -> Result<Response, WebError> {
+    let CheckedForm { ctx, form } = f;
+    let (p, _) = managed(&state, &ctx, &project, None).await?;
+    let slug = form.slug.trim();
+    let name = if form.name.trim().is_empty() {
+        slug
+    } else {
+        form.name.as_str()
+    };
+    let created = match (validate_slug("slug", slug), validate_name("name", name)) {
+        (Err(e), _) | (_, Err(e)) => Err(e),
+        (Ok(()), Ok(name)) => {
+            let now = state.clock.now_ms();
+            (state.store)
+                .create_environment(&ids::new_id(), &p.id, slug, &name, now)
+                .await
+                .map_err(Into::into)
+        }
+    };
+    match created {
+        Ok(env) => Ok(done(&state, &ctx, &p, &env, "environment.create", "envs.created").await),
+        Err(e) if recoverable(&e) => {
+            let form = Some((problem(&ctx, &e), form.slug, form.name));
+            let r = build(&state, &ctx, &project, form).await?;
+            Ok(with_status(r, StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        Err(e) => Err(fail(&ctx, e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RenameForm {
+    name: String,
+}
+
+pub async fn rename(
+    State(state): State<AppState>,
+    Path((project, env)): EnvPath,
+    f: CheckedForm<RenameForm>,
+) -> Result<Response, WebError> {
+    let CheckedForm { ctx, form } = f;
+    let (p, e) = managed(&state, &ctx, &project, Some(&env)).await?;
+    let e = e.ok_or(WebError::Internal)?;
+    let name = match validate_name("name", &form.name) {
+        Ok(n) => n,
+        Err(err) => {
+            let r = build(
+                &state,
+                &ctx,
+                &project,
+                Some((problem(&ctx, &err), String::new(), String::new())),
+            )
+            .await?;
+            return Ok(with_status(r, StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
+    (state.store)
+        .update_environment(&p.id, &e.id, Some(&name), None)
+        .await
+        .map_err(|err| fail(&ctx, err.into()))?;
+    Ok(done(&state, &ctx, &p, &e, "environment.update", "envs.renamed").await)
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    direction: String,
+}
+
+pub async fn reorder(
+    State(state): State<AppState>,
+    Path((project, env)): EnvPath,
+    f: CheckedForm<MoveForm>,
+) -> Result<Response, WebError> {
+    let CheckedForm { ctx, form } = f;
+    let (p, e) = managed(&state, &ctx, &project, Some(&env)).await?;
+    let e = e.ok_or(WebError::Internal)?;
+    let envs = state
+        .store
+        .environments(&p.id)
+        .await
+        .map_err(|_| WebError::Internal)?;
+    let at = envs
+        .iter()
+        .position(|x| x.id == e.id)
+        .ok_or(WebError::NotFound(ctx.tr))?;
+    let to = match form.direction.as_str() {
+        "up" => at.saturating_sub(1),
+        "down" => (at + 1).min(envs.len().saturating_sub(1)),
+        _ => return Err(WebError::BadForm(ctx.tr)),
+    };
+    (state.store)
+        .update_environment(&p.id, &e.id, None, Some(to as i64))
+        .await
+        .map_err(|err| fail(&ctx, err.into()))?;
+    Ok(done(&state, &ctx, &p, &e, "environment.update", "envs.moved").await)
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((project, env)): EnvPath,
+    f: CheckedForm<Empty>,
+) -> Result<Response, WebError> {
+    let ctx = f.ctx;
+    let (p, e) = managed(&state, &ctx, &project, Some(&env)).await?;
+    let e = e.ok_or(WebError::Internal)?;
+    (state.store)
+        .delete_environment(&e.id)
+        .await
+        .map_err(|err| fail(&ctx, err.into()))?;
+    Ok(done(&state, &ctx, &p, &e, "environment.delete", "envs.deleted").await)
+}
