@@ -1,9 +1,12 @@
 //! Connecting, migrating and health checks.
 use crate::{Result, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{Any, AnyPool, Database, Either, Execute, Executor, SqlStr};
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -51,17 +54,18 @@ impl StoreOptions {
     }
 }
 
+/// The repository. Clones share one [`SharedPool`], so
+/// [`Store::replace_with`] moves every clone (handlers, the audit writer) to
+/// another database at once.
 #[derive(Clone)]
 pub struct Store {
-    pub(crate) pool: AnyPool,
-    backend: Backend,
-    target: DbTarget,
+    pub(crate) pool: SharedPool,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("backend", &self.backend)
+            .field("backend", &self.backend())
             .finish()
     }
 }
@@ -109,24 +113,37 @@ impl Store {
             .await
             .map_err(|e| StoreError::Unavailable(redact_connect_error(&e)))?;
         Ok(Self {
-            pool,
-            backend,
-            target: opts.target.clone(),
+            pool: SharedPool::new(Current {
+                pool,
+                backend,
+                target: opts.target.clone(),
+            }),
         })
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.pool.current().backend
     }
 
     /// Where this store's data lives.
-    pub fn target(&self) -> &DbTarget {
-        &self.target
+    pub fn target(&self) -> DbTarget {
+        self.pool.current().target.clone()
+    }
+
+    /// Moves this store and every clone of it onto `other`'s database (the
+    /// onboarding wizard switching to PostgreSQL). Queries already running
+    /// finish on the old pool, which is closed a little later.
+    pub async fn replace_with(&self, other: &Store) {
+        let old = self.pool.swap(other.pool.current());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            old.pool.close().await;
+        });
     }
 
     /// Applies every embedded migration not yet applied.
     pub async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await?;
+        MIGRATOR.run(&self.pool.pool()).await?;
         Ok(())
     }
 
@@ -159,7 +176,7 @@ impl Store {
     /// deferred transaction that later writes can fail with SQLITE_BUSY
     /// instead of waiting; IMMEDIATE waits on the busy timeout instead.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend {
+        Ok(match self.backend() {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
@@ -167,6 +184,116 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// The database a store currently uses.
+pub(crate) struct Current {
+    pool: AnyPool,
+    backend: Backend,
+    target: DbTarget,
+}
+
+/// A connection pool that can be replaced under every clone at once. It is
+/// an sqlx executor itself (delegating to the current pool), so queries are
+/// written `.fetch_all(&self.pool)` as with a plain pool.
+#[derive(Clone)]
+pub(crate) struct SharedPool(Arc<RwLock<Arc<Current>>>);
+
+impl std::fmt::Debug for SharedPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedPool")
+    }
+}
+
+impl SharedPool {
+    fn new(current: Current) -> Self {
+        Self(Arc::new(RwLock::new(Arc::new(current))))
+    }
+
+    fn current(&self) -> Arc<Current> {
+        // A poisoned lock still holds a valid Arc: nothing panics while it is held.
+        match self.0.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    fn swap(&self, next: Arc<Current>) -> Arc<Current> {
+        let mut g = match self.0.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        std::mem::replace(&mut *g, next)
+    }
+
+    /// The pool in use now (a cheap handle).
+    pub(crate) fn pool(&self) -> AnyPool {
+        self.current().pool.clone()
+    }
+
+    pub(crate) async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, Any>> {
+        self.pool().begin().await
+    }
+
+    pub(crate) async fn begin_with(
+        &self,
+        statement: &'static str,
+    ) -> sqlx::Result<sqlx::Transaction<'static, Any>> {
+        self.pool().begin_with(statement).await
+    }
+
+    pub(crate) async fn close(&self) {
+        self.pool().close().await
+    }
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+impl<'c> Executor<'c> for &SharedPool {
+    type Database = Any;
+
+    fn fetch_many<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> futures_core::stream::BoxStream<
+        'e,
+        sqlx::Result<Either<<Any as Database>::QueryResult, <Any as Database>::Row>>,
+    >
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        (&self.pool()).fetch_many(query)
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxFuture<'e, sqlx::Result<Option<<Any as Database>::Row>>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        (&self.pool()).fetch_optional(query)
+    }
+
+    fn prepare_with<'e>(
+        self,
+        sql: SqlStr,
+        parameters: &'e [<Any as Database>::TypeInfo],
+    ) -> BoxFuture<'e, sqlx::Result<<Any as Database>::Statement>>
+    where
+        'c: 'e,
+    {
+        (&self.pool()).prepare_with(sql, parameters)
+    }
+
+    fn describe<'e>(self, sql: SqlStr) -> BoxFuture<'e, sqlx::Result<sqlx::Describe<Any>>>
+    where
+        'c: 'e,
+    {
+        (&self.pool()).describe(sql)
     }
 }
 

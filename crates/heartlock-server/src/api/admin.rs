@@ -21,15 +21,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_user))
 }
 
-fn require_admin(caller: &Caller) -> ApiResult<()> {
-    caller.actor.require_user()?;
-    if caller.actor.server_role() == ServerRole::Admin {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("server administrators only".into()))
-    }
-}
-
 #[utoipa::path(get, path = "/admin/users", tag = "admin", security(("bearer" = [])), params(PageParams),
     responses((status = 200, description = "Users", body = Page<UserView>), CommonErrors))]
 async fn list_users(
@@ -37,7 +28,7 @@ async fn list_users(
     caller: Caller,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<Page<UserView>>> {
-    require_admin(&caller)?;
+    crate::services::admin::require_admin(&caller)?;
     let (list, total) = state.store.list_users(page.limit(), page.offset()).await?;
     Ok(Json(Page::new(
         list.iter().map(UserView::from).collect(),
@@ -53,7 +44,7 @@ async fn create_user(
     caller: Caller,
     Json(req): Json<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    require_admin(&caller)?;
+    crate::services::admin::require_admin(&caller)?;
     let role = match req.role.as_deref() {
         Some(r) => ServerRole::parse(r)
             .ok_or_else(|| ApiError::validation("role", "must be admin or user"))?,
@@ -86,50 +77,10 @@ async fn update_user(
     Path(user_id): Path<String>,
     Json(req): Json<UpdateUser>,
 ) -> ApiResult<Json<UserView>> {
-    require_admin(&caller)?;
-    let target = state
-        .store
-        .user_by_id(&user_id)
-        .await?
-        .ok_or(ApiError::NotFound("user not found"))?;
-    let now = state.clock.now_ms();
-    if caller.actor.user().is_some_and(|me| me.id == target.id)
-        && (req.disabled == Some(true) || req.role.as_deref() == Some("user"))
-    {
-        return Err(ApiError::Conflict(
-            "you cannot disable or demote yourself".into(),
-        ));
-    }
-    if let Some(role) = &req.role {
-        let role = ServerRole::parse(role)
-            .ok_or_else(|| ApiError::validation("role", "must be admin or user"))?;
-        state
-            .store
-            .set_user_role(&target.id, role.as_str(), now)
-            .await?;
-    }
-    if let Some(disabled) = req.disabled {
-        state
-            .store
-            .set_user_disabled(&target.id, disabled, now)
-            .await?;
-        if disabled {
-            state
-                .store
-                .revoke_user_sessions(&target.id, None, now)
-                .await?;
-        }
-    }
-    state
-        .audit
-        .record(
-            event(&state, &caller, "user.update", Outcome::Success).detail(target.email.clone()),
-        )
-        .await;
-    let updated = state
-        .store
-        .user_by_id(&target.id)
-        .await?
-        .ok_or(ApiError::NotFound("user not found"))?;
+    let change = crate::services::admin::UserUpdate {
+        role: req.role,
+        disabled: req.disabled,
+    };
+    let updated = crate::services::admin::update_user(&state, &caller, &user_id, &change).await?;
     Ok(Json(UserView::from(&updated)))
 }

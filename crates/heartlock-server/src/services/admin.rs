@@ -1,9 +1,5 @@
 //! Server administration shared by the API and the web UI: changing a
 //! user's server role and disabling or re-enabling accounts.
-//!
-//! NOTE for the lead: `api/admin.rs::update_user` still carries its own copy
-//! of this logic (and ends only API sessions on disable); it should call
-//! [`update_user`] instead.
 use crate::api::error::{ApiError, ApiResult};
 use crate::auth::Caller;
 use crate::services::audit_event::{EventExt, event};

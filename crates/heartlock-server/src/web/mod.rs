@@ -51,12 +51,30 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/projects/{project}/secrets"),
     ("POST", "/projects/{project}/import"),
     ("GET", "/projects/{project}/export"),
-    ("GET", "/projects/{project}/environments/{env}/secrets/{key}"),
-    ("POST", "/projects/{project}/environments/{env}/secrets/{key}"),
-    ("GET", "/projects/{project}/environments/{env}/secrets/{key}/edit"),
-    ("POST", "/projects/{project}/environments/{env}/secrets/{key}/delete"),
-    ("GET", "/projects/{project}/environments/{env}/secrets/{key}/history"),
-    ("POST", "/projects/{project}/environments/{env}/secrets/{key}/rollback"),
+    (
+        "GET",
+        "/projects/{project}/environments/{env}/secrets/{key}",
+    ),
+    (
+        "POST",
+        "/projects/{project}/environments/{env}/secrets/{key}",
+    ),
+    (
+        "GET",
+        "/projects/{project}/environments/{env}/secrets/{key}/edit",
+    ),
+    (
+        "POST",
+        "/projects/{project}/environments/{env}/secrets/{key}/delete",
+    ),
+    (
+        "GET",
+        "/projects/{project}/environments/{env}/secrets/{key}/history",
+    ),
+    (
+        "POST",
+        "/projects/{project}/environments/{env}/secrets/{key}/rollback",
+    ),
     ("GET", "/projects/{project}/environments"),
     ("POST", "/projects/{project}/environments"),
     ("POST", "/projects/{project}/environments/{env}/rename"),
