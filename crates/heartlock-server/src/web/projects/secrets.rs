@@ -289,7 +289,8 @@ pub async fn import(
 
 #[derive(Deserialize)]
 pub struct ExportQuery {
-    environment: String,
+    // Optional so a missing parameter is judged after the sign-in check.
+    environment: Option<String>,
     format: Option<String>,
 }
 
@@ -307,7 +308,8 @@ pub async fn export(
         Some(Some(Format::Yaml)) => (Format::Yaml, "yaml"),
         _ => return Err(WebError::BadForm(ctx.tr)),
     };
-    let (p, e, _) = open_env(&state, &ctx, &project, &q.environment, Action::ReadSecrets).await?;
+    let env = q.environment.as_deref().ok_or(WebError::BadForm(ctx.tr))?;
+    let (p, e, _) = open_env(&state, &ctx, &project, env, Action::ReadSecrets).await?;
     let body = secrets::export(&state, &ctx.caller, &p, &e, format)
         .await
         .map_err(|err| fail(&ctx, err))?;
