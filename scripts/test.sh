@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 # API fuzzing against a live server (OpenAPI schema conformance, no 5xx).
 bash scripts/schemathesis.sh
+# The web UI in headless Chromium, on SQLite and with onboarding switching to PostgreSQL.
+bash scripts/e2e.sh
 cargo test --workspace --all-targets "$@"

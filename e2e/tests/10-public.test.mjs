@@ -45,11 +45,9 @@ test('locale switch to French and back', async () => {
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
 });
 
-// BUG (reported): the router fallback answers every unknown path with
-// application/problem+json, so a person who mistypes a URL sees raw JSON
-// instead of the error page. Marked todo until the fallback renders HTML
-// for browsers (Accept: text/html).
-test('unknown URL is an HTML 404 page with the admin contact', { todo: 'fallback returns problem+json to browsers' }, async () => {
+// A mistyped URL shows the HTML error page to browsers (the API keeps
+// answering problem+json).
+test('unknown URL is an HTML 404 page with the admin contact', async () => {
   const resp = await go(page, '/no-such-page', 404);
   assert.match(resp.headers()['content-type'] ?? '', /text\/html/);
   const text = await mainText(page);

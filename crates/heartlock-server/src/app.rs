@@ -7,6 +7,7 @@ use crate::problem::Problem;
 use crate::services::key_check;
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use heartlock_config::Settings;
@@ -92,8 +93,37 @@ pub fn router(state: AppState) -> Router {
     harden(app, policy)
 }
 
-async fn not_found() -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found")
+/// Unknown paths: problem+json for the API and non-browser clients, the
+/// HTML error page (knowing the signed-in user) for browsers.
+async fn not_found(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let wants_html = req
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if req.uri().path().starts_with("/api/") || !wants_html {
+        return Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found").into_response();
+    }
+    let (mut parts, _) = req.into_parts();
+    match crate::web::session::WebCtx::build(&mut parts, &state).await {
+        Ok(ctx) => {
+            let msg = ctx.tr.t("error.not_found_text");
+            crate::web::errors::render_page(
+                crate::web::Layout::new(&ctx, ""),
+                ctx.tr,
+                StatusCode::NOT_FOUND,
+                "error.not_found",
+                msg,
+            )
+        }
+        Err(_) => {
+            crate::web::errors::WebError::NotFound(crate::web::i18n::Tr::new("en")).into_response()
+        }
+    }
 }
 
 /// Serves until `shutdown` resolves; in-flight requests then finish.

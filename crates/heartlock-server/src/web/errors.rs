@@ -28,9 +28,26 @@ pub struct ErrorPage {
 }
 
 pub fn page(tr: Tr, status: StatusCode, title_key: &str, message: String) -> Response {
-    let (email, url) = contact();
+    // Inside a page request the layout knows the user; otherwise a bare one.
+    let l = super::session::CURRENT
+        .try_with(|ctx| super::Layout::new(ctx, ""))
+        .unwrap_or_else(|_| {
+            let (email, url) = contact();
+            super::Layout::bare(tr, email, url)
+        });
+    render_page(l, tr, status, title_key, message)
+}
+
+/// The error page with an explicit layout.
+pub fn render_page(
+    l: super::Layout,
+    tr: Tr,
+    status: StatusCode,
+    title_key: &str,
+    message: String,
+) -> Response {
     let body = ErrorPage {
-        l: super::Layout::bare(tr, email, url),
+        l,
         status: status.as_u16(),
         title: tr.t(title_key),
         message,

@@ -88,10 +88,18 @@ impl WebCtx {
 #[derive(Clone)]
 struct AnonCsrf(String);
 
-/// Gives every browser a CSRF cookie before it sees its first form.
+tokio::task_local! {
+    /// The request's context, so error pages rendered deep in a handler
+    /// still show who is signed in (and carry the right CSRF token).
+    pub static CURRENT: WebCtx;
+}
+
+/// For every page request: gives the browser a CSRF cookie before its first
+/// form, resolves the session once (handlers reuse it from the request
+/// extensions), and clears a flash message once a page has shown it.
 pub async fn ensure_csrf_cookie(
     axum::extract::State(state): axum::extract::State<AppState>,
-    mut req: axum::extract::Request,
+    req: axum::extract::Request,
     next: Next,
 ) -> Response {
     let existing = cookie(req.headers(), CSRF_COOKIE).filter(|v| v.len() >= 32);
@@ -99,11 +107,25 @@ pub async fn ensure_csrf_cookie(
         Some(v) => (v, false),
         None => (token::random_token(""), true),
     };
-    req.extensions_mut().insert(AnonCsrf(value.clone()));
-    let mut resp = next.run(req).await;
+    let (mut parts, body) = req.into_parts();
+    parts.extensions.insert(AnonCsrf(value.clone()));
+    let ctx = WebCtx::build(&mut parts, &state).await.ok();
+    let had_flash = ctx.as_ref().is_some_and(|c| c.flash.is_some());
+    if let Some(c) = &ctx {
+        parts.extensions.insert(c.clone());
+    }
+    let req = axum::extract::Request::from_parts(parts, body);
+    let mut resp = match ctx {
+        Some(c) => CURRENT.scope(c, next.run(req)).await,
+        None => next.run(req).await,
+    };
     if fresh {
         resp.headers_mut()
             .append(SET_COOKIE, set_cookie(&state, CSRF_COOKIE, &value, None));
+    }
+    if had_flash && !resp.status().is_redirection() {
+        resp.headers_mut()
+            .append(SET_COOKIE, clear_cookie(&state, FLASH_COOKIE));
     }
     resp
 }
@@ -115,6 +137,16 @@ impl FromRequestParts<AppState> for WebCtx {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(ctx) = parts.extensions.get::<WebCtx>() {
+            return Ok(ctx.clone());
+        }
+        Self::build(parts, state).await
+    }
+}
+
+impl WebCtx {
+    /// Resolves the session (one database read) and the request's context.
+    pub async fn build(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let tr = i18n::negotiate(
             cookie(&parts.headers, i18n::COOKIE).as_deref(),
             parts
@@ -143,6 +175,7 @@ impl FromRequestParts<AppState> for WebCtx {
             .extensions
             .get::<AnonCsrf>()
             .map(|a| a.0.clone())
+            .or_else(|| cookie(&parts.headers, CSRF_COOKIE))
             .unwrap_or_default();
         let flash = cookie(&parts.headers, FLASH_COOKIE).and_then(|v| {
             let (kind, key) = v.split_once(':')?;
