@@ -68,14 +68,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::GenKey => commands::admin::gen_key(),
-        Command::Createsuperuser { email, display_name, password_stdin, no_input } => {
-            commands::run_async(commands::users::createsuperuser(commands::users::SuperuserArgs {
+        Command::Createsuperuser {
+            email,
+            display_name,
+            password_stdin,
+            no_input,
+        } => commands::run_async(commands::users::createsuperuser(
+            commands::users::SuperuserArgs {
                 email,
                 display_name,
                 password_stdin,
                 no_input,
-            }))
-        }
+            },
+        )),
         Command::Config => commands::admin::config(),
         Command::Check { deploy } => commands::admin::check(deploy),
         Command::Serve => commands::run_async(commands::serve::serve()),

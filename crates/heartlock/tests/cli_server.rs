@@ -240,13 +240,23 @@ fn createsuperuser_non_interactive() {
     let key = heartlock_core::Keyring::generate_key();
     let env = [("HEARTLOCK_ENCRYPTION_KEY", key.as_str())];
     let mut child = common::heartlock(dir.path(), &env)
-        .args(["createsuperuser", "--email", "Root@Example.com", "--password-stdin"])
+        .args([
+            "createsuperuser",
+            "--email",
+            "Root@Example.com",
+            "--password-stdin",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"correct horse battery staple\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse battery staple\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("superuser root@example.com created"));
@@ -254,17 +264,44 @@ fn createsuperuser_non_interactive() {
     // A weak password from the environment is refused with the policy's reason.
     let out = run(
         dir.path(),
-        &[("HEARTLOCK_ENCRYPTION_KEY", key.as_str()), ("HEARTLOCK_SUPERUSER_PASSWORD", "password1234")],
-        &["createsuperuser", "--email", "second@example.com", "--no-input"],
+        &[
+            ("HEARTLOCK_ENCRYPTION_KEY", key.as_str()),
+            ("HEARTLOCK_SUPERUSER_PASSWORD", "password1234"),
+        ],
+        &[
+            "createsuperuser",
+            "--email",
+            "second@example.com",
+            "--no-input",
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("password"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("password"),
+        "{}",
+        text(&out.stderr)
+    );
     // The same email twice is a clear conflict.
     let out = run(
         dir.path(),
-        &[("HEARTLOCK_ENCRYPTION_KEY", key.as_str()), ("HEARTLOCK_SUPERUSER_PASSWORD", "correct horse battery staple")],
-        &["createsuperuser", "--email", "root@example.com", "--no-input"],
+        &[
+            ("HEARTLOCK_ENCRYPTION_KEY", key.as_str()),
+            (
+                "HEARTLOCK_SUPERUSER_PASSWORD",
+                "correct horse battery staple",
+            ),
+        ],
+        &[
+            "createsuperuser",
+            "--email",
+            "root@example.com",
+            "--no-input",
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("already exists"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("already exists"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -37,7 +37,11 @@ fn read_password(args: &SuperuserArgs) -> anyhow::Result<String> {
 }
 
 fn read_email(args: &SuperuserArgs) -> anyhow::Result<String> {
-    if let Some(e) = args.email.clone().or_else(|| std::env::var("HEARTLOCK_SUPERUSER_EMAIL").ok()) {
+    if let Some(e) = args
+        .email
+        .clone()
+        .or_else(|| std::env::var("HEARTLOCK_SUPERUSER_EMAIL").ok())
+    {
         return Ok(e);
     }
     if args.no_input || !std::io::stdin().is_terminal() {
@@ -56,7 +60,15 @@ pub async fn createsuperuser(args: SuperuserArgs) -> anyhow::Result<ExitCode> {
     let email = read_email(&args)?;
     let password = read_password(&args)?;
     let state = heartlock_server::boot(settings, Arc::new(SystemClock)).await?;
-    let result = heartlock_server::services::users::create_user(&state, &email, args.display_name.as_deref(), &password, "admin", true).await;
+    let result = heartlock_server::services::users::create_user(
+        &state,
+        &email,
+        args.display_name.as_deref(),
+        &password,
+        "admin",
+        true,
+    )
+    .await;
     let outcome = match &result {
         Ok(user) => {
             state
@@ -79,7 +91,10 @@ pub async fn createsuperuser(args: SuperuserArgs) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("heartlock: cannot create the superuser: {}", heartlock_server::api::error::describe(e));
+            eprintln!(
+                "heartlock: cannot create the superuser: {}",
+                heartlock_server::api::error::describe(e)
+            );
             ExitCode::from(1)
         }
     };
