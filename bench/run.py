@@ -92,7 +92,8 @@ def main():
     # Startup: process spawn to the first answered /healthz.
     subprocess.run([BIN, "migrate"], cwd=work, env=env, capture_output=True, check=True)
     t0 = time.perf_counter()
-    server = subprocess.Popen([BIN, "serve"], cwd=work, env=env, stderr=subprocess.DEVNULL)
+    server_log = open(os.path.join(work, "server.log"), "w")
+    server = subprocess.Popen([BIN, "serve"], cwd=work, env=env, stderr=server_log)
     while True:
         try:
             urllib.request.urlopen(base + "/healthz", timeout=1).read()
@@ -142,7 +143,12 @@ print(peak)
                 run_vs_true = {"true_ms": res[0]["mean"] * 1000, "heartlock_run_true_ms": res[1]["mean"] * 1000}
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            print(open(os.path.join(work, "server.log")).read()[-3000:], file=sys.stderr)
+            raise
         if pg_db:
             subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)"], check=False)
         shutil.rmtree(work, ignore_errors=True)
