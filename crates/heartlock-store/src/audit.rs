@@ -98,16 +98,13 @@ impl Store {
     /// would fail to upgrade its read lock); PostgreSQL locks the table against
     /// other writers while plain reads go on.
     async fn begin_append(&self) -> Result<Transaction<'static, Any>> {
-        match self.backend() {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
-            Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
-                    .execute(&mut *tx)
-                    .await?;
-                Ok(tx)
-            }
+        let mut tx = self.begin_write().await?;
+        if self.backend() == Backend::Postgres {
+            sqlx::query("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
         }
+        Ok(tx)
     }
 
     /// Newest first, paginated, with the total count matching the filter.

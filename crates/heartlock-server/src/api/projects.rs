@@ -7,12 +7,11 @@ use super::views::*;
 use crate::auth::Caller;
 use crate::cache::{Change, changed};
 use crate::services::audit_event::{EventExt, event};
-use crate::services::projects::{self as svc, access, environment, validate_name, validate_slug};
+use crate::services::projects::{self as svc, access, environment, validate_name};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use heartlock_core::audit::Outcome;
-use heartlock_core::ids;
 use heartlock_core::roles::{Action, ProjectRole};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -189,26 +188,9 @@ async fn create_environment(
     Json(req): Json<CreateEnvironment>,
 ) -> ApiResult<(StatusCode, Json<EnvironmentView>)> {
     let p = access(&state, &caller, &project, Action::ManageProject).await?;
-    validate_slug("slug", &req.slug)?;
-    let name = validate_name("name", req.name.as_deref().unwrap_or(&req.slug))?;
-    let env = state
-        .store
-        .create_environment(
-            &ids::new_id(),
-            &p.id,
-            &req.slug,
-            &name,
-            state.clock.now_ms(),
-        )
-        .await?;
-    state
-        .audit
-        .record(
-            event(&state, &caller, "environment.create", Outcome::Success)
-                .project(&p.id)
-                .environment(&env.id),
-        )
-        .await;
+    let env =
+        crate::services::environments::create(&state, &caller, &p, &req.slug, req.name.as_deref())
+            .await?;
     Ok((StatusCode::CREATED, Json(EnvironmentView::from(&env))))
 }
 
@@ -223,30 +205,21 @@ async fn update_environment(
 ) -> ApiResult<Json<EnvironmentView>> {
     let p = access(&state, &caller, &project, Action::ManageProject).await?;
     let e = environment(&state, &p, &env).await?;
-    let name = req
-        .name
-        .as_deref()
-        .map(|n| validate_name("name", n))
-        .transpose()?;
     if req.position.is_some_and(|n| n > i32::MAX as u32) {
         return Err(ApiError::validation(
             "position",
             format!("must be 0 to {}", i32::MAX),
         ));
     }
-    state
-        .store
-        .update_environment(&p.id, &e.id, name.as_deref(), req.position.map(i64::from))
-        .await?;
-    changed(&state.cache, &state.store, Change::Project(p.id.clone())).await;
-    state
-        .audit
-        .record(
-            event(&state, &caller, "environment.update", Outcome::Success)
-                .project(&p.id)
-                .environment(&e.id),
-        )
-        .await;
+    crate::services::environments::update(
+        &state,
+        &caller,
+        &p,
+        &e,
+        req.name.as_deref(),
+        req.position.map(i64::from),
+    )
+    .await?;
     Ok(Json(EnvironmentView::from(
         &environment(&state, &p, &env).await?,
     )))
@@ -263,17 +236,7 @@ async fn delete_environment(
 ) -> ApiResult<StatusCode> {
     let p = access(&state, &caller, &project, Action::ManageProject).await?;
     let e = environment(&state, &p, &env).await?;
-    state.store.delete_environment(&e.id).await?;
-    changed(&state.cache, &state.store, Change::Project(p.id.clone())).await;
-    state
-        .audit
-        .record(
-            event(&state, &caller, "environment.delete", Outcome::Success)
-                .project(&p.id)
-                .environment(&e.id)
-                .detail(e.slug.clone()),
-        )
-        .await;
+    crate::services::environments::delete(&state, &caller, &p, &e).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

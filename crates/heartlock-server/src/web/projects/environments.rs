@@ -2,9 +2,8 @@
 //! The same steps as the API's environment handlers (access check with
 //! `ManageProject`, store call, cache invalidation, audit event).
 use super::{Head, fail, open, problem, recoverable, signed_in, with_status};
-use crate::cache::{Change, changed};
-use crate::services::audit_event::{EventExt, event};
-use crate::services::projects::{environment, validate_name, validate_slug};
+use crate::services::environments;
+use crate::services::projects::environment;
 use crate::state::AppState;
 use crate::web::auth_pages::Empty;
 use crate::web::csrf::CheckedForm;
@@ -16,8 +15,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use heartlock_core::audit::Outcome;
-use heartlock_core::ids;
 use heartlock_core::roles::Action;
 use heartlock_store::{EnvironmentRecord, ProjectRecord};
 use serde::Deserialize;
@@ -93,21 +90,8 @@ async fn managed(
     Ok((p, e))
 }
 
-/// After a change: forget cached copies, record who did what, go back.
-async fn done(
-    state: &AppState,
-    ctx: &WebCtx,
-    p: &ProjectRecord,
-    env: &EnvironmentRecord,
-    action: &str,
-    flash: &str,
-) -> Response {
-    changed(&state.cache, &state.store, Change::Project(p.id.clone())).await;
-    let ev = event(state, &ctx.caller, action, Outcome::Success)
-        .project(&p.id)
-        .environment(&env.id)
-        .detail(env.slug.clone());
-    state.audit.record(ev).await;
+/// After a change (the service invalidated caches and audited it): go back.
+fn done(state: &AppState, p: &ProjectRecord, flash: &str) -> Response {
     let to = format!("/projects/{}/environments", p.slug);
     redirect_with_flash(state, &to, "ok", flash)
 }
@@ -127,23 +111,9 @@ pub async fn create(
     let CheckedForm { ctx, form } = f;
     let (p, _) = managed(&state, &ctx, &project, None).await?;
     let slug = form.slug.trim();
-    let name = if form.name.trim().is_empty() {
-        slug
-    } else {
-        form.name.as_str()
-    };
-    let created = match (validate_slug("slug", slug), validate_name("name", name)) {
-        (Err(e), _) | (_, Err(e)) => Err(e),
-        (Ok(()), Ok(name)) => {
-            let now = state.clock.now_ms();
-            (state.store)
-                .create_environment(&ids::new_id(), &p.id, slug, &name, now)
-                .await
-                .map_err(Into::into)
-        }
-    };
+    let created = environments::create(&state, &ctx.caller, &p, slug, Some(&form.name)).await;
     match created {
-        Ok(env) => Ok(done(&state, &ctx, &p, &env, "environment.create", "envs.created").await),
+        Ok(_) => Ok(done(&state, &p, "envs.created")),
         Err(e) if recoverable(&e) => {
             let form = Some((problem(&ctx, &e), form.slug, form.name));
             let r = build(&state, &ctx, &project, form).await?;
@@ -166,24 +136,17 @@ pub async fn rename(
     let CheckedForm { ctx, form } = f;
     let (p, e) = managed(&state, &ctx, &project, Some(&env)).await?;
     let e = e.ok_or(WebError::Internal)?;
-    let name = match validate_name("name", &form.name) {
-        Ok(n) => n,
-        Err(err) => {
-            let r = build(
-                &state,
-                &ctx,
-                &project,
-                Some((problem(&ctx, &err), String::new(), String::new())),
-            )
-            .await?;
-            return Ok(with_status(r, StatusCode::UNPROCESSABLE_ENTITY));
+    if let Err(err) =
+        environments::update(&state, &ctx.caller, &p, &e, Some(&form.name), None).await
+    {
+        if !recoverable(&err) {
+            return Err(fail(&ctx, err));
         }
-    };
-    (state.store)
-        .update_environment(&p.id, &e.id, Some(&name), None)
-        .await
-        .map_err(|err| fail(&ctx, err.into()))?;
-    Ok(done(&state, &ctx, &p, &e, "environment.update", "envs.renamed").await)
+        let form = Some((problem(&ctx, &err), String::new(), String::new()));
+        let r = build(&state, &ctx, &project, form).await?;
+        return Ok(with_status(r, StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    Ok(done(&state, &p, "envs.renamed"))
 }
 
 #[derive(Deserialize)]
@@ -213,11 +176,10 @@ pub async fn reorder(
         "down" => (at + 1).min(envs.len().saturating_sub(1)),
         _ => return Err(WebError::BadForm(ctx.tr)),
     };
-    (state.store)
-        .update_environment(&p.id, &e.id, None, Some(to as i64))
+    environments::update(&state, &ctx.caller, &p, &e, None, Some(to as i64))
         .await
-        .map_err(|err| fail(&ctx, err.into()))?;
-    Ok(done(&state, &ctx, &p, &e, "environment.update", "envs.moved").await)
+        .map_err(|err| fail(&ctx, err))?;
+    Ok(done(&state, &p, "envs.moved"))
 }
 
 pub async fn delete(
@@ -228,9 +190,8 @@ pub async fn delete(
     let ctx = f.ctx;
     let (p, e) = managed(&state, &ctx, &project, Some(&env)).await?;
     let e = e.ok_or(WebError::Internal)?;
-    (state.store)
-        .delete_environment(&e.id)
+    environments::delete(&state, &ctx.caller, &p, &e)
         .await
-        .map_err(|err| fail(&ctx, err.into()))?;
-    Ok(done(&state, &ctx, &p, &e, "environment.delete", "envs.deleted").await)
+        .map_err(|err| fail(&ctx, err))?;
+    Ok(done(&state, &p, "envs.deleted"))
 }
