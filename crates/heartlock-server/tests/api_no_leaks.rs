@@ -115,6 +115,25 @@ backend_test!(
             )
             .await,
         );
+        // serde type errors would quote the value: they must not.
+        errors.push(
+            call(
+                Method::POST,
+                format!("{base}/secrets/TOKEN/rollback"),
+                Some(&token),
+                Some(json!({ "version": PLANTED })),
+            )
+            .await,
+        );
+        errors.push(
+            call(
+                Method::POST,
+                format!("{base}/secrets:batch"),
+                Some(&token),
+                Some(json!({ "set": { "PORT": 5_432_987_123_u64 } })),
+            )
+            .await,
+        );
         errors.push(
             call(
                 Method::POST,
@@ -188,6 +207,10 @@ backend_test!(
             assert!(
                 !body.to_string().contains(PLANTED),
                 "error body leaks the value: {body}"
+            );
+            assert!(
+                !body.to_string().contains("5432987123"),
+                "error body leaks a number: {body}"
             );
         }
         srv.state.audit.flush().await;

@@ -55,7 +55,9 @@ impl From<JsonRejection> for ApiError {
                 ApiError::TooLarge("the request body is too large".into())
             }
             // serde's message names the field and the expected type, never the value.
-            other => ApiError::validation("body", other.body_text()),
+            // serde's type errors quote numbers and booleans (`invalid type:
+            // integer `5432``), which may be secret values: keep only the rest.
+            other => ApiError::validation("body", redact_serde(&other.body_text())),
         }
     }
 }
@@ -131,7 +133,45 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// serde names the offending VALUE in "invalid type: string \"…\", expected …"
+/// and "invalid value: integer `…`, expected …": keep only its kind (field
+/// names elsewhere in the message are kept, they are not secret).
+fn redact_serde(msg: &str) -> String {
+    let mut out = msg.to_string();
+    for marker in ["invalid type: ", "invalid value: "] {
+        if let Some(start) = out.find(marker).map(|i| i + marker.len())
+            && let Some(len) = out[start..].find(", expected")
+        {
+            let kind = out[start..start + len]
+                .split_whitespace()
+                .next()
+                .unwrap_or("value")
+                .to_string();
+            out.replace_range(start..start + len, &kind);
+        }
+    }
+    out
+}
+
 /// A one-line message for people (CLI); internal details stay in the log.
 pub fn describe(e: &ApiError) -> String {
     e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn serde_messages_lose_values_but_keep_fields() {
+        let m = super::redact_serde(
+            "set.DB_PORT: invalid type: integer `5432`, expected a string at line 1 column 20",
+        );
+        assert_eq!(
+            m,
+            "set.DB_PORT: invalid type: integer, expected a string at line 1 column 20"
+        );
+        let m = super::redact_serde("invalid type: string \"hunter2\", expected i64");
+        assert!(!m.contains("hunter2"));
+        let m = super::redact_serde("unknown field `foo`, expected `value`");
+        assert!(m.contains("`foo`"));
+    }
 }

@@ -157,11 +157,12 @@ pub async fn login_user(
             ev.actor_id = Some(u.id.clone());
             ev.actor_name = Some(u.email.clone());
         }
+        // Only a well-formed email is kept: people paste passwords into the wrong field.
         None => {
-            ev = ev.detail(format!(
-                "failed sign-in for {}",
-                normalized.chars().take(254).collect::<String>()
-            ))
+            ev = ev.detail(match normalize_email(&normalized) {
+                Ok(e) => format!("failed sign-in for {e}"),
+                Err(_) => "failed sign-in (malformed email)".to_string(),
+            })
         }
     }
     state.audit.record(ev).await;
@@ -289,10 +290,15 @@ pub async fn change_password(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let now = state.clock.now_ms();
     state.store.set_password_hash(&user.id, &hash, now).await?;
+    // `session_id` is an API or a browser session: every OTHER one of both kinds ends.
     let ended = state
         .store
         .revoke_user_sessions(&user.id, Some(session_id), now)
-        .await?;
+        .await?
+        + state
+            .store
+            .revoke_user_web_sessions(&user.id, Some(session_id), now)
+            .await?;
     state
         .audit
         .record(event(

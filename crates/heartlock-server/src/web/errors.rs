@@ -129,7 +129,11 @@ pub fn from_api(tr: Tr, path: &str, e: ApiError) -> WebError {
         ApiError::Unauthenticated(_) => WebError::Login(path.to_string()),
         ApiError::NotFound(_) => WebError::NotFound(tr),
         ApiError::Forbidden(_) => WebError::Forbidden(tr),
-        ApiError::Internal(_) => WebError::Internal,
+        ApiError::Internal(detail) => {
+            // Logged for operators (e.g. a ciphertext that fails its integrity check).
+            tracing::error!(error = %detail, "internal error on a page");
+            WebError::Internal
+        }
         _ => WebError::BadForm(tr),
     }
 }

@@ -214,9 +214,33 @@ pub fn redirect_with_flash(
 
 /// Only local paths are followed after sign-in (no open redirect).
 pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
+    // Browsers drop tabs/newlines and treat a backslash like `/`, so
+    // `/<TAB>/evil` or `/<backslash>evil` would leave the site: refuse
+    // control characters and backslashes outright.
+    let b = next.as_bytes();
+    let local = b.first() == Some(&b'/')
+        && b.get(1).is_none_or(|c| *c != b'/')
+        && !b.iter().any(|c| *c < 0x20 || *c == 0x7f || *c == b'\\');
+    if local { next } else { "/" }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_local_paths_are_followed() {
+        for ok in ["/", "/projects", "/projects/a?x=1"] {
+            assert_eq!(super::safe_next(ok), ok);
+        }
+        for bad in [
+            "//evil.com",
+            "/\\evil.com",
+            "/\t/evil.com",
+            "/\n/evil.com",
+            "https://evil.com",
+            "evil",
+            "",
+        ] {
+            assert_eq!(super::safe_next(bad), "/", "{bad:?}");
+        }
     }
 }
