@@ -13,7 +13,7 @@ async fn seed_values(store: &heartlock_store::Store, ring: &Keyring, n: usize) {
         let name = format!("value{i:03}");
         let ct = ring
             .seal(
-                &EncryptedColumn::ServerSecretValue.context(&name),
+                &heartlock_store::server_secret_context(&name),
                 format!("plain-{i}").as_bytes(),
             )
             .unwrap();
@@ -48,9 +48,7 @@ backend_test!(
         let rows = store.encrypted_batch(col, "", 5000).await.unwrap();
         assert_eq!(rows.len(), 1203);
         for row in rows {
-            let opened = new_only
-                .open(&col.context(&row.id), &row.ciphertext)
-                .unwrap();
+            let opened = new_only.open(&row.context, &row.ciphertext).unwrap();
             assert_eq!(opened.key_index, 0);
         }
         // Running again is a no-op (resumable).
@@ -76,7 +74,8 @@ backend_test!(
         );
         let moved = store.server_secret("value001").await.unwrap().unwrap();
         assert_eq!(
-            ring.open(&col.context("value001"), &moved).err(),
+            ring.open(&heartlock_store::server_secret_context("value001"), &moved)
+                .err(),
             Some(CryptoError::Integrity)
         );
         assert_eq!(
@@ -107,3 +106,58 @@ backend_test!(a_wrong_key_is_a_clear_startup_error, |backend| async move {
         "{err}"
     );
 });
+
+backend_test!(
+    a_version_moved_under_another_key_fails_integrity,
+    |backend| async move {
+        use reqwest::Method;
+        use serde_json::json;
+        let srv = common::TestServer::start(backend, |_| {}).await;
+        let (token, _, _) = common::register(&srv, "owner@example.com").await;
+        common::call(
+            Method::POST,
+            srv.url("/api/v1/projects"),
+            Some(&token),
+            Some(json!({ "name": "Payments" })),
+        )
+        .await;
+        let base = "/api/v1/projects/payments/environments/development/secrets";
+        for (k, v) in [("A", "value-of-a"), ("B", "value-of-b")] {
+            let r = common::call(
+                Method::PUT,
+                srv.url(&format!("{base}/{k}")),
+                Some(&token),
+                Some(json!({ "value": v })),
+            )
+            .await;
+            assert_eq!(r.0, 200);
+        }
+        // Re-parent A's version row under B (as someone with database access could).
+        srv.state
+        .store
+        .execute_raw(
+            "UPDATE secrets SET current_version = 2 WHERE key = 'B'; \
+             UPDATE secret_versions SET secret_id = (SELECT id FROM secrets WHERE key = 'B'), version = 2 \
+             WHERE secret_id = (SELECT id FROM secrets WHERE key = 'A')",
+        )
+        .await
+        .unwrap();
+        let (status, body) = common::call(
+            Method::GET,
+            srv.url(&format!("{base}/B")),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(
+            status, 500,
+            "must fail loudly, not serve A's value as B: {body}"
+        );
+        assert!(!body.to_string().contains("value-of-a"));
+        let report = rotation::usage(&srv.state.store, &srv.state.keyring)
+            .await
+            .unwrap();
+        assert_eq!(report.unreadable(), 1);
+        srv.stop().await;
+    }
+);

@@ -2,6 +2,18 @@
 //! hands out ciphertext and the context it is bound to; it never decrypts.
 use crate::{Result, Store};
 
+/// Where a secret value lives: its version row, environment and key. A
+/// ciphertext copied to another version row, or a row re-parented under
+/// another environment or key, no longer opens.
+pub fn secret_version_context(version_id: &str, environment_id: &str, key: &str) -> String {
+    format!("secret_version:{version_id}:{environment_id}:{key}")
+}
+
+/// Where a server-generated key lives (by name).
+pub fn server_secret_context(name: &str) -> String {
+    format!("server_secret:{name}")
+}
+
 /// Every column holding a Fernet token. Adding an encrypted column means
 /// adding it here, so `rotate-key` can never miss one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,21 +35,23 @@ impl EncryptedColumn {
         }
     }
 
-    /// The binding context of a row's ciphertext (see `Keyring::seal`).
-    pub fn context(self, id: &str) -> String {
+    /// The binding context of a row from its selected columns.
+    fn context(self, id: &str, environment_id: &str, key: &str) -> String {
         match self {
-            EncryptedColumn::SecretVersionValue => format!("secret_version:{id}"),
-            EncryptedColumn::ServerSecretValue => format!("server_secret:{id}"),
+            EncryptedColumn::SecretVersionValue => secret_version_context(id, environment_id, key),
+            EncryptedColumn::ServerSecretValue => server_secret_context(id),
         }
     }
 
     fn select_batch(self) -> &'static str {
         match self {
             EncryptedColumn::SecretVersionValue => {
-                "SELECT id, value_ct FROM secret_versions WHERE id > $1 AND value_ct IS NOT NULL ORDER BY id LIMIT $2"
+                "SELECT v.id, v.value_ct, s.environment_id, s.key FROM secret_versions v JOIN secrets s ON s.id = v.secret_id \
+                 WHERE v.id > $1 AND v.value_ct IS NOT NULL ORDER BY v.id LIMIT $2"
             }
             EncryptedColumn::ServerSecretValue => {
-                "SELECT name, value_ct FROM server_secrets WHERE name > $1 ORDER BY name LIMIT $2"
+                // Same shape as above; the last two columns are unused here.
+                "SELECT name, value_ct, name, name FROM server_secrets WHERE name > $1 ORDER BY name LIMIT $2"
             }
         }
     }
@@ -58,6 +72,8 @@ impl EncryptedColumn {
 pub struct EncryptedRow {
     pub id: String,
     pub ciphertext: String,
+    /// What the ciphertext is bound to (pass to `Keyring::open`/`seal`).
+    pub context: String,
 }
 
 impl Store {
@@ -68,14 +84,18 @@ impl Store {
         after: &str,
         limit: i64,
     ) -> Result<Vec<EncryptedRow>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(column.select_batch())
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(column.select_batch())
             .bind(after)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, ciphertext)| EncryptedRow { id, ciphertext })
+            .map(|(id, ciphertext, env, key)| EncryptedRow {
+                context: column.context(&id, &env, &key),
+                id,
+                ciphertext,
+            })
             .collect())
     }
 

@@ -4,7 +4,7 @@
 use base64::Engine;
 use heartlock_config::{JwtAlgorithm, Settings};
 use heartlock_core::Keyring;
-use heartlock_store::{EncryptedColumn, Store};
+use heartlock_store::Store;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -54,7 +54,7 @@ impl JwtKeys {
                 tracing::warn!(
                     "JWT_SECRET_KEY is not set: using a generated key stored encrypted in the database; set a stable JWT_SECRET_KEY in production"
                 );
-                let ctx = EncryptedColumn::ServerSecretValue.context(GENERATED_KEY_NAME);
+                let ctx = heartlock_store::server_secret_context(GENERATED_KEY_NAME);
                 let mut fresh = [0u8; 64];
                 rand::rng().fill_bytes(&mut fresh);
                 let encoded = base64::engine::general_purpose::STANDARD.encode(fresh);

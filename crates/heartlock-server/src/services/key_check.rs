@@ -5,7 +5,7 @@
 use crate::error::BootError;
 use crate::keys::KeySource;
 use heartlock_core::{CryptoError, Keyring};
-use heartlock_store::{EncryptedColumn, Store};
+use heartlock_store::Store;
 
 const NAME: &str = "key_check";
 const PLAINTEXT: &[u8] = b"heartlock key check v1";
@@ -16,7 +16,7 @@ pub async fn verify_key(
     source: &KeySource,
     now_ms: i64,
 ) -> Result<(), BootError> {
-    let ctx = EncryptedColumn::ServerSecretValue.context(NAME);
+    let ctx = heartlock_store::server_secret_context(NAME);
     match store.server_secret(NAME).await? {
         Some(ct) => match ring.open(&ctx, &ct) {
             Ok(_) => Ok(()),

@@ -74,7 +74,7 @@ async fn walk(
         after = last.id.clone();
         for row in rows {
             report.scanned += 1;
-            let ctx = column.context(&row.id);
+            let ctx = row.context.clone();
             let opened = match ring.open(&ctx, &row.ciphertext) {
                 Ok(o) => o,
                 Err(_) => {

@@ -9,8 +9,8 @@ use heartlock_core::audit::Outcome;
 use heartlock_core::formats::{self, Format, SecretMap};
 use heartlock_core::ids;
 use heartlock_store::{
-    Author, EncryptedColumn, EnvironmentRecord, ProjectRecord, SecretWrite, StoreError,
-    StoredVersion,
+    Author, EnvironmentRecord, ProjectRecord, SecretWrite, StoreError, StoredVersion,
+    secret_version_context,
 };
 
 pub const MAX_COMMENT_CHARS: usize = 500;
@@ -71,26 +71,34 @@ fn author(caller: &Caller) -> Author {
     }
 }
 
-fn open(state: &AppState, version_id: &str, ct: &str) -> ApiResult<String> {
-    let opened = state
-        .keyring
-        .open(&EncryptedColumn::SecretVersionValue.context(version_id), ct)
-        .map_err(|e| {
-            ApiError::Internal(format!(
-                "stored secret version {version_id} cannot be decrypted: {e}"
-            ))
-        })?;
+/// Where a value lives: its version row, environment and key.
+struct Place<'a> {
+    version_id: &'a str,
+    env_id: &'a str,
+    key: &'a str,
+}
+
+impl Place<'_> {
+    fn context(&self) -> String {
+        secret_version_context(self.version_id, self.env_id, self.key)
+    }
+}
+
+fn open(state: &AppState, place: Place<'_>, ct: &str) -> ApiResult<String> {
+    let version_id = place.version_id;
+    let opened = state.keyring.open(&place.context(), ct).map_err(|e| {
+        ApiError::Internal(format!(
+            "stored secret version {version_id} cannot be decrypted: {e}"
+        ))
+    })?;
     String::from_utf8(opened.plaintext.to_vec())
         .map_err(|_| ApiError::Internal(format!("secret version {version_id} is not UTF-8")))
 }
 
-fn seal(state: &AppState, version_id: &str, value: &str) -> ApiResult<String> {
+fn seal(state: &AppState, place: Place<'_>, value: &str) -> ApiResult<String> {
     state
         .keyring
-        .seal(
-            &EncryptedColumn::SecretVersionValue.context(version_id),
-            value.as_bytes(),
-        )
+        .seal(&place.context(), value.as_bytes())
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
@@ -105,7 +113,12 @@ pub async fn read_all(
     let stored = state.cache.snapshot(&state.store, &env.id).await?;
     let mut out = Vec::with_capacity(stored.len());
     for s in stored.iter() {
-        let value = open(state, &s.version_id, &s.value_ct)?;
+        let place = Place {
+            version_id: &s.version_id,
+            env_id: &env.id,
+            key: &s.key,
+        };
+        let value = open(state, place, &s.value_ct)?;
         out.push(PlainSecret {
             key: s.key.clone(),
             value,
@@ -134,7 +147,12 @@ pub async fn read_one(
         .current_secret(&env.id, key)
         .await?
         .ok_or(ApiError::NotFound("secret not found"))?;
-    let value = open(state, &s.version_id, &s.value_ct)?;
+    let place = Place {
+        version_id: &s.version_id,
+        env_id: &env.id,
+        key: &s.key,
+    };
+    let value = open(state, place, &s.value_ct)?;
     state
         .audit
         .record(
@@ -187,7 +205,15 @@ pub async fn write(
         validate_key(key)?;
         validate_value(state, key, value)?;
         let version_id = ids::new_id();
-        let ct = seal(state, &version_id, value)?;
+        let ct = seal(
+            state,
+            Place {
+                version_id: &version_id,
+                env_id: &env.id,
+                key,
+            },
+            value,
+        )?;
         writes.push(SecretWrite {
             key: key.clone(),
             version_id,
@@ -244,9 +270,21 @@ pub async fn write(
     Ok(written.into_iter().map(|w| (w.key, w.version)).collect())
 }
 
-fn plain_version(state: &AppState, v: StoredVersion) -> ApiResult<PlainVersion> {
+fn plain_version(
+    state: &AppState,
+    env: &EnvironmentRecord,
+    key: &str,
+    v: StoredVersion,
+) -> ApiResult<PlainVersion> {
     let value = match &v.value_ct {
-        Some(ct) if v.deleted == 0 => Some(open(state, &v.version_id, ct)?),
+        Some(ct) if v.deleted == 0 => {
+            let place = Place {
+                version_id: &v.version_id,
+                env_id: &env.id,
+                key,
+            };
+            Some(open(state, place, ct)?)
+        }
         _ => None,
     };
     Ok(PlainVersion {
@@ -278,7 +316,7 @@ pub async fn history(
     }
     let out = versions
         .into_iter()
-        .map(|v| plain_version(state, v))
+        .map(|v| plain_version(state, env, key, v))
         .collect::<ApiResult<Vec<_>>>()?;
     state
         .audit
@@ -307,7 +345,7 @@ pub async fn rollback(
         .secret_version(&env.id, key, version)
         .await?
         .ok_or(ApiError::NotFound("version not found"))?;
-    let old = plain_version(state, old)?;
+    let old = plain_version(state, env, key, old)?;
     let Some(value) = old.value else {
         return Err(ApiError::validation(
             "version",
@@ -352,7 +390,15 @@ pub async fn compare(
         let secret = match found.iter().find(|(e, _)| *e == env.id) {
             Some((_, s)) => Some(PlainSecret {
                 key: s.key.clone(),
-                value: open(state, &s.version_id, &s.value_ct)?,
+                value: open(
+                    state,
+                    Place {
+                        version_id: &s.version_id,
+                        env_id: &env.id,
+                        key: &s.key,
+                    },
+                    &s.value_ct,
+                )?,
                 version: s.version,
                 updated_at: s.updated_at,
             }),

@@ -215,7 +215,7 @@ async fn commit(
     }
     let replace_canary = check_key(target, &plan.ring).await?;
     // The database-level guard: the first writer wins, everyone else is closed out.
-    let ctx = EncryptedColumn::ServerSecretValue.context(GUARD);
+    let ctx = heartlock_store::server_secret_context(GUARD);
     let mine = plan
         .ring
         .seal(&ctx, heartlock_core::ids::new_id().as_bytes())
@@ -284,7 +284,7 @@ async fn check_key(target: &Store, ring: &Keyring) -> Result<bool, OnboardingErr
     let Some(ct) = target.server_secret(KEY_CHECK).await? else {
         return Ok(false);
     };
-    let ctx = EncryptedColumn::ServerSecretValue.context(KEY_CHECK);
+    let ctx = heartlock_store::server_secret_context(KEY_CHECK);
     if ring.open(&ctx, &ct).is_ok() {
         return Ok(false);
     }
@@ -319,7 +319,7 @@ async fn carry_keys(
         let Some(last) = rows.last() else { break };
         after = last.id.clone();
         for row in rows.iter().filter(|r| r.id != KEY_CHECK && r.id != GUARD) {
-            let ctx = column.context(&row.id);
+            let ctx = row.context.clone();
             let Ok(opened) = state.keyring.open(&ctx, &row.ciphertext) else {
                 tracing::warn!(name = %row.id, "onboarding: cannot read a server key; skipped");
                 continue;
