@@ -33,10 +33,8 @@ pub async fn create(
     name: Option<&str>,
 ) -> ApiResult<EnvironmentRecord> {
     validate_slug("slug", slug)?;
-    let name = validate_name(
-        "name",
-        name.filter(|n| !n.trim().is_empty()).unwrap_or(slug),
-    )?;
+    // No name means "same as the slug"; an explicit empty name is refused.
+    let name = validate_name("name", name.unwrap_or(slug))?;
     let env = state
         .store
         .create_environment(&ids::new_id(), &p.id, slug, &name, state.clock.now_ms())

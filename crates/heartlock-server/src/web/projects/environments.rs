@@ -111,7 +111,14 @@ pub async fn create(
     let CheckedForm { ctx, form } = f;
     let (p, _) = managed(&state, &ctx, &project, None).await?;
     let slug = form.slug.trim();
-    let created = environments::create(&state, &ctx.caller, &p, slug, Some(&form.name)).await;
+    let created = environments::create(
+        &state,
+        &ctx.caller,
+        &p,
+        slug,
+        Some(form.name.trim()).filter(|n| !n.is_empty()),
+    )
+    .await;
     match created {
         Ok(_) => Ok(done(&state, &p, "envs.created")),
         Err(e) if recoverable(&e) => {
