@@ -11,9 +11,11 @@ pub fn parse_cidr(text: &str) -> Option<IpNet> {
         .map(|n| n.trunc())
 }
 
+pub use ipnet::IpNet as Cidr;
+
 /// True when `allowed` is empty or `ip` is inside one of its networks.
 /// IPv4-mapped IPv6 addresses are compared as IPv4.
-pub fn ip_allowed(ip: IpAddr, allowed: &[String]) -> bool {
+pub fn ip_allowed(ip: IpAddr, allowed: &[IpNet]) -> bool {
     if allowed.is_empty() {
         return true;
     }
@@ -24,10 +26,7 @@ pub fn ip_allowed(ip: IpAddr, allowed: &[String]) -> bool {
             .unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
     };
-    allowed
-        .iter()
-        .filter_map(|c| parse_cidr(c))
-        .any(|net| net.contains(&ip))
+    allowed.iter().any(|net| net.contains(&ip))
 }
 
 #[cfg(test)]
@@ -36,11 +35,10 @@ mod tests {
 
     #[test]
     fn matches_networks_and_addresses() {
-        let allowed = vec![
-            "10.0.0.0/8".to_string(),
-            "192.168.1.7".to_string(),
-            "2001:db8::/32".to_string(),
-        ];
+        let allowed: Vec<IpNet> = ["10.0.0.0/8", "192.168.1.7", "2001:db8::/32"]
+            .iter()
+            .filter_map(|c| parse_cidr(c))
+            .collect();
         assert!(ip_allowed("10.1.2.3".parse().unwrap(), &allowed));
         assert!(ip_allowed("192.168.1.7".parse().unwrap(), &allowed));
         assert!(!ip_allowed("192.168.1.8".parse().unwrap(), &allowed));

@@ -1,6 +1,7 @@
 //! Heartlock's domain: no I/O, no web, no database. Everything here is plain
 //! functions and types that the store, the server and the CLI build on.
 pub mod audit;
+pub mod binding;
 pub mod cidr;
 pub mod clock;
 pub mod crypto;

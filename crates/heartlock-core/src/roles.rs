@@ -95,6 +95,34 @@ impl Action {
     }
 }
 
+/// What a service token may do with the secrets of its environments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAccess {
+    Read,
+    ReadWrite,
+}
+
+impl TokenAccess {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenAccess::Read => "read",
+            TokenAccess::ReadWrite => "read_write",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "read" => Some(TokenAccess::Read),
+            "read_write" => Some(TokenAccess::ReadWrite),
+            _ => None,
+        }
+    }
+
+    pub fn can_write(self) -> bool {
+        self == TokenAccess::ReadWrite
+    }
+}
+
 /// Who is asking, as far as permissions go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {

@@ -1,10 +1,8 @@
 //! Building the application: from settings to a running, hardened router.
 use crate::error::BootError;
 use crate::health;
-use crate::keys::{self, KeySource};
 use crate::middleware::{HttpPolicy, harden};
 use crate::problem::Problem;
-use crate::services::key_check;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
@@ -12,61 +10,13 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use heartlock_config::Settings;
 use heartlock_core::Clock;
-use heartlock_store::{DbTarget, Store, StoreOptions};
+use heartlock_domain::Domain;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
-/// Where the database is, from DATABASE_URL.
-pub fn db_target(settings: &Settings) -> Result<DbTarget, BootError> {
-    if settings.is_postgres() {
-        return Ok(DbTarget::Postgres(
-            settings.database_url.expose().to_string(),
-        ));
-    }
-    settings.sqlite_path().map(DbTarget::Sqlite).ok_or_else(|| {
-        BootError::Store(heartlock_store::StoreError::Unavailable(
-            "DATABASE_URL: an in-memory SQLite database cannot be shared by the server".into(),
-        ))
-    })
-}
-
-pub async fn connect_store(settings: &Settings) -> Result<Store, BootError> {
-    let mut opts = StoreOptions::new(db_target(settings)?);
-    opts.conn_max_age = Duration::from_secs(settings.db_conn_max_age_secs);
-    Ok(Store::connect(&opts).await?)
-}
-
-/// Opens the database, applies migrations, resolves and checks the keys.
+/// Boots the domain (database, migrations, keys, audit writer) for serving.
 pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState, BootError> {
-    let (keyring, key_source) = keys::resolve_keyring(&settings)?;
-    let store = connect_store(&settings).await?;
-    store.migrate().await?;
-    key_check::verify_key(&store, &keyring, &key_source, clock.now_ms()).await?;
-    let jwt = crate::auth::jwt::JwtKeys::load(&settings, &store, &keyring, clock.now_ms()).await?;
-    let (audit, audit_writer) = crate::audit::AuditLog::start(store.clone());
-    let cache = Arc::new(crate::cache::Cache::default());
-    crate::web::errors::set_contact(
-        settings.users.admin_contact_email.clone(),
-        settings.users.admin_contact_url.clone(),
-    );
-    crate::cache::spawn_listener(cache.clone(), &store);
-    if key_source == KeySource::Ephemeral {
-        tracing::warn!("encryption key source: ephemeral (see the warning above)");
-    } else {
-        tracing::info!(source = %key_source, keys = keyring.len(), "encryption key loaded");
-    }
-    Ok(AppState {
-        settings: Arc::new(settings),
-        store,
-        keyring: crate::state::SharedKeyring::new(keyring),
-        key_source,
-        clock,
-        jwt: Arc::new(jwt),
-        cache,
-        audit,
-        audit_writer: Arc::new(std::sync::Mutex::new(Some(audit_writer))),
-    })
+    Ok(AppState::new(Domain::boot(settings, clock).await?))
 }
 
 pub fn http_policy(settings: &Settings) -> HttpPolicy {

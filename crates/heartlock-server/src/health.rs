@@ -19,12 +19,16 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             .with_detail(detail.to_string())
             .into_response()
     };
-    if state.store.ping().await.is_err() {
+    let db = state.database_status().await;
+    if !db.reachable {
         return unavailable("the database is not reachable");
     }
-    match state.store.pending_migrations().await {
-        Ok(0) => Json(json!({ "status": "ready", "database": format!("{:?}", state.store.backend()).to_lowercase() })).into_response(),
-        Ok(n) => unavailable(&format!("{n} database migration(s) not applied")),
-        Err(_) => unavailable("cannot read the migration state"),
+    match db.pending_migrations {
+        Some(0) => Json(
+            json!({ "status": "ready", "database": format!("{:?}", db.backend).to_lowercase() }),
+        )
+        .into_response(),
+        Some(n) => unavailable(&format!("{n} database migration(s) not applied")),
+        None => unavailable("cannot read the migration state"),
     }
 }

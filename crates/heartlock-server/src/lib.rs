@@ -1,15 +1,13 @@
-//! The Heartlock HTTP server: axum app, middleware, API and web UI.
+//! The Heartlock HTTP server: axum app, middleware, API and web UI. Handlers
+//! parse, turn credentials into a `Principal`, call one domain operation
+//! and render; the domain (`heartlock-domain`) does the rest.
 pub mod api;
 pub mod app;
-pub mod audit;
 pub mod auth;
-pub mod cache;
 pub mod error;
 pub mod health;
-pub mod keys;
 pub mod middleware;
 pub mod problem;
-pub mod services;
 pub mod state;
 pub mod web;
 

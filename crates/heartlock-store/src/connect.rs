@@ -60,6 +60,19 @@ impl StoreOptions {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: SharedPool,
+    /// Who this handle's write transactions run for (see [`Store::acting_as`]).
+    actor: Option<Arc<TxActor>>,
+}
+
+/// Who a transaction runs for. On PostgreSQL each write transaction of a
+/// store [`acting_as`](Store::acting_as) an actor sets the transaction-local
+/// settings `heartlock.actor_kind` and `heartlock.actor_id`, which
+/// row-level security policies and triggers can read; SQLite ignores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxActor {
+    /// `user`, `token`, `anonymous` or `system`.
+    pub kind: &'static str,
+    pub id: Option<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -118,7 +131,17 @@ impl Store {
                 backend,
                 target: opts.target.clone(),
             }),
+            actor: None,
         })
+    }
+
+    /// This store (same pool) with its write transactions running as `actor`.
+    /// Cheap: one Arc per call, and nothing at all until a transaction begins.
+    pub fn acting_as(&self, actor: TxActor) -> Store {
+        Store {
+            pool: self.pool.clone(),
+            actor: Some(Arc::new(actor)),
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -175,11 +198,27 @@ impl Store {
     /// Begins a transaction that takes the write lock up front. On SQLite a
     /// deferred transaction that later writes can fail with SQLITE_BUSY
     /// instead of waiting; IMMEDIATE waits on the busy timeout instead.
+    ///
+    /// On PostgreSQL the transaction carries the store's actor as
+    /// transaction-local settings (gone at COMMIT or ROLLBACK).
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend() {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        })
+        match self.backend() {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                if let Some(actor) = &self.actor {
+                    sqlx::query(
+                        "SELECT set_config('heartlock.actor_kind', $1, true), \
+                         set_config('heartlock.actor_id', $2, true)",
+                    )
+                    .bind(actor.kind)
+                    .bind(actor.id.clone().unwrap_or_default())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Ok(tx)
+            }
+        }
     }
 
     pub async fn close(&self) {

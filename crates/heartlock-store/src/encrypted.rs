@@ -1,18 +1,7 @@
 //! Generic access to every encrypted column, for key rotation. The store
 //! hands out ciphertext and the context it is bound to; it never decrypts.
 use crate::{Result, Store};
-
-/// Where a secret value lives: its version row, environment and key. A
-/// ciphertext copied to another version row, or a row re-parented under
-/// another environment or key, no longer opens.
-pub fn secret_version_context(version_id: &str, environment_id: &str, key: &str) -> String {
-    format!("secret_version:{version_id}:{environment_id}:{key}")
-}
-
-/// Where a server-generated key lives (by name).
-pub fn server_secret_context(name: &str) -> String {
-    format!("server_secret:{name}")
-}
+use heartlock_core::binding::Binding;
 
 /// Every column holding a Fernet token. Adding an encrypted column means
 /// adding it here, so `rotate-key` can never miss one.
@@ -35,11 +24,17 @@ impl EncryptedColumn {
         }
     }
 
-    /// The binding context of a row from its selected columns.
-    fn context(self, id: &str, environment_id: &str, key: &str) -> String {
+    /// What a row is bound to, from its selected columns.
+    fn binding(self, id: &str, environment_id: String, key: String) -> Binding {
         match self {
-            EncryptedColumn::SecretVersionValue => secret_version_context(id, environment_id, key),
-            EncryptedColumn::ServerSecretValue => server_secret_context(id),
+            EncryptedColumn::SecretVersionValue => Binding::SecretVersion {
+                version_id: id.to_string(),
+                environment_id,
+                key,
+            },
+            EncryptedColumn::ServerSecretValue => Binding::ServerSecret {
+                name: id.to_string(),
+            },
         }
     }
 
@@ -72,8 +67,8 @@ impl EncryptedColumn {
 pub struct EncryptedRow {
     pub id: String,
     pub ciphertext: String,
-    /// What the ciphertext is bound to (pass to `Keyring::open`/`seal`).
-    pub context: String,
+    /// What the ciphertext is bound to (its context goes to `Keyring::open`/`seal`).
+    pub binding: Binding,
 }
 
 impl Store {
@@ -92,7 +87,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|(id, ciphertext, env, key)| EncryptedRow {
-                context: column.context(&id, &env, &key),
+                binding: column.binding(&id, env, key),
                 id,
                 ciphertext,
             })

@@ -13,6 +13,16 @@ pub enum StoreError {
     Conflict(String),
     #[error("database error: {0}")]
     Database(String),
+    /// A stored value that does not parse (fail closed: never a default).
+    #[error("corrupt data in {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// A column of `table` that does not hold what it must.
+    pub(crate) fn corrupt(table: &str, column: &str) -> Self {
+        StoreError::Corrupt(format!("{table}.{column}"))
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -19,8 +19,8 @@ mod users;
 mod web_sessions;
 
 pub use audit::AuditFilter;
-pub use connect::{Backend, DbTarget, Store, StoreOptions};
-pub use encrypted::{EncryptedColumn, EncryptedRow, secret_version_context, server_secret_context};
+pub use connect::{Backend, DbTarget, Store, StoreOptions, TxActor};
+pub use encrypted::{EncryptedColumn, EncryptedRow};
 pub use error::StoreError;
 pub use projects::{EnvironmentRecord, NewProject, ProjectRecord};
 pub use secrets::{Author, SecretWrite, StoredSecret, StoredVersion, WrittenVersion};

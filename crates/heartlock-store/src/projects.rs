@@ -1,6 +1,7 @@
 //! Projects, their ordered environments, and memberships.
 use crate::users::{UserRecord, const_format, user_from_row};
 use crate::{Result, Store, StoreError};
+use heartlock_core::roles::ProjectRole;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ProjectRecord {
@@ -263,17 +264,21 @@ impl Store {
         Ok(())
     }
 
-    pub async fn membership_role(&self, project_id: &str, user_id: &str) -> Result<Option<String>> {
+    pub async fn membership_role(
+        &self,
+        project_id: &str,
+        user_id: &str,
+    ) -> Result<Option<ProjectRole>> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT role FROM memberships WHERE project_id = $1 AND user_id = $2")
                 .bind(project_id)
                 .bind(user_id)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.map(|(r,)| r))
+        row.map(|(r,)| parse_role(&r)).transpose()
     }
 
-    pub async fn members(&self, project_id: &str) -> Result<Vec<(UserRecord, String)>> {
+    pub async fn members(&self, project_id: &str) -> Result<Vec<(UserRecord, ProjectRole)>> {
         let sql = const_format(
             "SELECT {USER_COLUMNS}, m.role AS member_role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.project_id = $1 ORDER BY u.email",
         );
@@ -284,7 +289,8 @@ impl Store {
         rows.iter()
             .map(|r| {
                 use sqlx::Row;
-                Ok((user_from_row(r)?, r.try_get::<String, _>("member_role")?))
+                let role = parse_role(&r.try_get::<String, _>("member_role")?)?;
+                Ok((user_from_row(r)?, role))
             })
             .collect()
     }
@@ -293,7 +299,7 @@ impl Store {
         &self,
         project_id: &str,
         user_id: &str,
-        role: &str,
+        role: ProjectRole,
         now: i64,
     ) -> Result<()> {
         sqlx::query(
@@ -302,7 +308,7 @@ impl Store {
         )
         .bind(project_id)
         .bind(user_id)
-        .bind(role)
+        .bind(role.as_str())
         .bind(now)
         .execute(&self.pool)
         .await?;
@@ -332,17 +338,24 @@ impl Store {
     pub async fn project_ids_with_role(
         &self,
         user_id: &str,
-        roles: &[&str],
+        roles: &[ProjectRole],
     ) -> Result<Vec<String>> {
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT project_id, role FROM memberships WHERE user_id = $1")
                 .bind(user_id)
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(rows
-            .into_iter()
-            .filter(|(_, r)| roles.contains(&r.as_str()))
-            .map(|(p, _)| p)
-            .collect())
+        let mut out = Vec::new();
+        for (project, role) in rows {
+            if roles.contains(&parse_role(&role)?) {
+                out.push(project);
+            }
+        }
+        Ok(out)
     }
+}
+
+/// A membership role that does not parse is an error, never "no role".
+fn parse_role(text: &str) -> Result<ProjectRole> {
+    ProjectRole::parse(text).ok_or_else(|| StoreError::corrupt("memberships", "role"))
 }

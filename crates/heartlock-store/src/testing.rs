@@ -141,6 +141,14 @@ macro_rules! store_test {
 }
 
 impl crate::Store {
+    /// Rows of two text columns (tests read back what the database saw).
+    pub async fn query_pairs_for_tests(&self, sql: &str) -> Vec<(String, String)> {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(&self.pool)
+            .await
+            .expect("test query")
+    }
+
     /// Every text value of every table (tests scan it for leaked secrets).
     pub async fn dump_all_text(&self) -> Vec<String> {
         use sqlx::Row;

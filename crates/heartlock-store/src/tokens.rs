@@ -1,6 +1,8 @@
 //! Service tokens: only the SHA-256 hash of the token and a short display
 //! prefix are stored; the token itself is shown once at creation.
 use crate::{Result, Store, StoreError};
+use heartlock_core::cidr::{Cidr, parse_cidr};
+use heartlock_core::roles::TokenAccess;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRecord {
@@ -9,12 +11,11 @@ pub struct TokenRecord {
     pub project_id: String,
     /// Environment ids the token may use.
     pub environments: Vec<String>,
-    /// `read` or `read_write`.
-    pub access: String,
+    pub access: TokenAccess,
     pub token_hash: String,
     pub display_prefix: String,
     /// CIDRs the token may be used from (empty: anywhere).
-    pub allowed_cidrs: Vec<String>,
+    pub allowed_cidrs: Vec<Cidr>,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
@@ -39,23 +40,37 @@ struct Row {
     created_at: i64,
 }
 
-impl From<Row> for TokenRecord {
-    fn from(r: Row) -> Self {
-        Self {
+/// A token row that does not parse is an error: a token whose CIDR list
+/// or scope cannot be read must never become usable from anywhere.
+impl TryFrom<Row> for TokenRecord {
+    type Error = StoreError;
+
+    fn try_from(r: Row) -> Result<Self> {
+        let corrupt = |c| StoreError::corrupt("service_tokens", c);
+        let environments: Vec<String> =
+            serde_json::from_str(&r.environments).map_err(|_| corrupt("environments"))?;
+        let cidr_texts: Vec<String> =
+            serde_json::from_str(&r.allowed_cidrs).map_err(|_| corrupt("allowed_cidrs"))?;
+        let allowed_cidrs = cidr_texts
+            .iter()
+            .map(|c| parse_cidr(c))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| corrupt("allowed_cidrs"))?;
+        Ok(Self {
             id: r.id,
             name: r.name,
             project_id: r.project_id,
-            environments: serde_json::from_str(&r.environments).unwrap_or_default(),
-            access: r.access,
+            environments,
+            access: TokenAccess::parse(&r.access).ok_or_else(|| corrupt("access"))?,
             token_hash: r.token_hash,
             display_prefix: r.display_prefix,
-            allowed_cidrs: serde_json::from_str(&r.allowed_cidrs).unwrap_or_default(),
+            allowed_cidrs,
             expires_at: r.expires_at,
             last_used_at: r.last_used_at,
             revoked_at: r.revoked_at,
             created_by: r.created_by,
             created_at: r.created_at,
-        }
+        })
     }
 }
 
@@ -65,8 +80,9 @@ impl Store {
     pub async fn create_token(&self, t: &TokenRecord) -> Result<()> {
         let envs = serde_json::to_string(&t.environments)
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        let cidrs = serde_json::to_string(&t.allowed_cidrs)
-            .map_err(|e| StoreError::Database(e.to_string()))?;
+        let cidr_texts: Vec<String> = t.allowed_cidrs.iter().map(ToString::to_string).collect();
+        let cidrs =
+            serde_json::to_string(&cidr_texts).map_err(|e| StoreError::Database(e.to_string()))?;
         sqlx::query(
             "INSERT INTO service_tokens (id, name, project_id, environments, access, token_hash, display_prefix, allowed_cidrs, expires_at, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -75,7 +91,7 @@ impl Store {
         .bind(&t.name)
         .bind(&t.project_id)
         .bind(envs)
-        .bind(&t.access)
+        .bind(t.access.as_str())
         .bind(&t.token_hash)
         .bind(&t.display_prefix)
         .bind(cidrs)
@@ -94,7 +110,7 @@ impl Store {
         .bind(hash)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(TokenRecord::from))
+        row.map(TokenRecord::try_from).transpose()
     }
 
     /// A project's tokens, newest first (revoked ones included, marked).
@@ -105,7 +121,7 @@ impl Store {
         .bind(project_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(TokenRecord::from).collect())
+        rows.into_iter().map(TokenRecord::try_from).collect()
     }
 
     /// Revokes a token of the project; returns its hash when it was live.

@@ -1,5 +1,6 @@
 //! User accounts.
 use crate::{Result, Store, StoreError};
+use heartlock_core::roles::ServerRole;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -9,7 +10,7 @@ pub struct UserRecord {
     pub email: String,
     pub display_name: String,
     pub password_hash: Option<String>,
-    pub role: String,
+    pub role: ServerRole,
     pub is_superuser: bool,
     pub oidc_subject: Option<String>,
     pub idp_groups: Vec<String>,
@@ -25,7 +26,7 @@ pub struct NewUser {
     pub email: String,
     pub display_name: String,
     pub password_hash: Option<String>,
-    pub role: String,
+    pub role: ServerRole,
     pub is_superuser: bool,
 }
 
@@ -33,15 +34,17 @@ pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.password
 
 pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
     let groups: String = row.try_get("idp_groups")?;
+    let role: String = row.try_get("role")?;
     Ok(UserRecord {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         display_name: row.try_get("display_name")?,
         password_hash: row.try_get("password_hash")?,
-        role: row.try_get("role")?,
+        role: ServerRole::parse(&role).ok_or_else(|| StoreError::corrupt("users", "role"))?,
         is_superuser: row.try_get::<i64, _>("is_superuser")? != 0,
         oidc_subject: row.try_get("oidc_subject")?,
-        idp_groups: serde_json::from_str(&groups).unwrap_or_default(),
+        idp_groups: serde_json::from_str(&groups)
+            .map_err(|_| StoreError::corrupt("users", "idp_groups"))?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -58,7 +61,7 @@ impl Store {
         .bind(&u.email)
         .bind(&u.display_name)
         .bind(&u.password_hash)
-        .bind(&u.role)
+        .bind(u.role.as_str())
         .bind(i64::from(u.is_superuser))
         .bind(now)
         .execute(&self.pool)
@@ -115,9 +118,9 @@ impl Store {
         Ok(n)
     }
 
-    pub async fn set_user_role(&self, id: &str, role: &str, now: i64) -> Result<()> {
+    pub async fn set_user_role(&self, id: &str, role: ServerRole, now: i64) -> Result<()> {
         let r = sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
-            .bind(role)
+            .bind(role.as_str())
             .bind(now)
             .bind(id)
             .execute(&self.pool)

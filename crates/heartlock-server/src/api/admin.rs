@@ -1,17 +1,15 @@
 //! /api/v1/admin: server administration (server admins only).
 use super::docs::CommonErrors;
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::extract::{Json, Path, Query};
 use super::pagination::{Page, PageParams};
 use super::views::{CreateUser, UpdateUser, UserView};
 use crate::auth::Caller;
-use crate::services::audit_event::{EventExt, event};
-use crate::services::users;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use heartlock_core::audit::Outcome;
-use heartlock_core::roles::ServerRole;
+use heartlock_domain::admin;
+use heartlock_domain::users::{self, NewAccount};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -28,8 +26,7 @@ async fn list_users(
     caller: Caller,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<Page<UserView>>> {
-    crate::services::admin::require_admin(&caller)?;
-    let (list, total) = state.store.list_users(page.limit(), page.offset()).await?;
+    let (list, total) = admin::list_users(&state, &caller, page.limit(), page.offset()).await?;
     Ok(Json(Page::new(
         list.iter().map(UserView::from).collect(),
         &page,
@@ -44,26 +41,12 @@ async fn create_user(
     caller: Caller,
     Json(req): Json<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    crate::services::admin::require_admin(&caller)?;
-    let role = match req.role.as_deref() {
-        Some(r) => ServerRole::parse(r)
-            .ok_or_else(|| ApiError::validation("role", "must be admin or user"))?,
-        None => ServerRole::parse(state.settings.users.default_role.as_str())
-            .unwrap_or(ServerRole::User),
+    let new = NewAccount {
+        email: &req.email,
+        display_name: req.display_name.as_deref(),
+        password: &req.password,
     };
-    let user = users::create_user(
-        &state,
-        &req.email,
-        req.display_name.as_deref(),
-        &req.password,
-        role.as_str(),
-        false,
-    )
-    .await?;
-    state
-        .audit
-        .record(event(&state, &caller, "user.create", Outcome::Success).detail(user.email.clone()))
-        .await;
+    let user = users::create_by_admin(&state, &caller, new, req.role.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
@@ -77,10 +60,10 @@ async fn update_user(
     Path(user_id): Path<String>,
     Json(req): Json<UpdateUser>,
 ) -> ApiResult<Json<UserView>> {
-    let change = crate::services::admin::UserUpdate {
+    let change = admin::UserUpdate {
         role: req.role,
         disabled: req.disabled,
     };
-    let updated = crate::services::admin::update_user(&state, &caller, &user_id, &change).await?;
+    let updated = admin::update_user(&state, &caller, &user_id, &change).await?;
     Ok(Json(UserView::from(&updated)))
 }

@@ -6,11 +6,10 @@ use super::extract::{Json, Query};
 use super::pagination::{Page, PageParams};
 use super::views::AuditEventView;
 use crate::auth::Caller;
-use crate::services::projects::access;
 use crate::state::AppState;
 use axum::extract::State;
-use heartlock_core::roles::{Action, ServerRole};
-use heartlock_store::AuditFilter;
+use heartlock_domain::audit;
+use heartlock_domain::records::AuditFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -46,7 +45,6 @@ async fn list_audit(
     Query(q): Query<AuditQuery>,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<Page<AuditEventView>>> {
-    let user = caller.actor.require_user()?;
     let outcome = q
         .outcome
         .as_deref()
@@ -55,7 +53,7 @@ async fn list_audit(
                 .map_err(|_| ApiError::validation("outcome", "must be success, denied or failure"))
         })
         .transpose()?;
-    let mut filter = AuditFilter {
+    let filter = AuditFilter {
         action: q.action,
         actor_id: q.actor_id,
         outcome,
@@ -63,20 +61,11 @@ async fn list_audit(
         until_ms: q.until,
         ..Default::default()
     };
-    if let Some(slug) = &q.project {
-        filter.project_id = Some(access(&state, &caller, slug, Action::ReadAudit).await?.id);
-    } else if caller.actor.server_role() != ServerRole::Admin {
-        filter.project_ids = Some(
-            state
-                .store
-                .project_ids_with_role(&user.id, &["owner", "admin"])
-                .await?,
-        );
-    }
-    let (events, total) = crate::audit::list(
-        &state.store,
-        &state.audit,
-        &filter,
+    let (events, total) = audit::search(
+        &state,
+        &caller,
+        q.project.as_deref(),
+        filter,
         page.limit(),
         page.offset(),
     )

@@ -4,10 +4,10 @@ use super::error::{ApiError, ApiResult};
 use super::extract::Json;
 use super::views::*;
 use crate::auth::Caller;
-use crate::services::users::{self, TokenPair};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use heartlock_domain::users::{self, NewAccount, TokenPair};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -40,35 +40,12 @@ async fn register(
     caller: Caller,
     Json(req): Json<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
-    if !state.settings.users.enable_registration {
-        return Err(ApiError::Forbidden(
-            "registration is disabled on this server".into(),
-        ));
-    }
-    let role = state.settings.users.default_role.as_str();
-    let user = users::create_user(
-        &state,
-        &req.email,
-        req.display_name.as_deref(),
-        &req.password,
-        role,
-        false,
-    )
-    .await?;
-    let ev = crate::services::audit_event::event(
-        &state,
-        &caller,
-        "auth.register",
-        heartlock_core::audit::Outcome::Success,
-    );
-    state
-        .audit
-        .record(heartlock_core::audit::NewAuditEvent {
-            actor_id: Some(user.id.clone()),
-            actor_name: Some(user.email.clone()),
-            ..ev
-        })
-        .await;
+    let new = NewAccount {
+        email: &req.email,
+        display_name: req.display_name.as_deref(),
+        password: &req.password,
+    };
+    let user = users::register(&state, &caller, new).await?;
     let pair = users::start_session(&state, &caller, user).await?;
     Ok((StatusCode::CREATED, Json(tokens(pair))))
 }
@@ -125,5 +102,8 @@ async fn change_password(
 #[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, description = "The current user", body = UserView), CommonErrors))]
 async fn me(caller: Caller) -> ApiResult<Json<UserView>> {
-    Ok(Json(UserView::from(caller.actor.require_user()?)))
+    let user = caller
+        .user()
+        .ok_or(ApiError::Unauthenticated("sign in first"))?;
+    Ok(Json(UserView::from(user)))
 }

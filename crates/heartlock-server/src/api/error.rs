@@ -4,7 +4,7 @@ use crate::problem::Problem;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use heartlock_store::StoreError;
+use heartlock_domain::DomainError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -22,6 +22,8 @@ pub enum ApiError {
     TooLarge(String),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("service unavailable")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -35,12 +37,18 @@ impl ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
+/// The one mapping from domain errors to HTTP problems.
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
         match e {
-            StoreError::NotFound => ApiError::NotFound("not found"),
-            StoreError::Conflict(m) => ApiError::Conflict(m),
-            other => ApiError::Internal(other.to_string()),
+            DomainError::Unauthenticated(m) => ApiError::Unauthenticated(m),
+            DomainError::Forbidden(m) => ApiError::Forbidden(m),
+            DomainError::NotFound(m) => ApiError::NotFound(m),
+            DomainError::Validation { field, message } => ApiError::Validation { field, message },
+            DomainError::Conflict(m) => ApiError::Conflict(m),
+            DomainError::TooLarge(m) => ApiError::TooLarge(m),
+            DomainError::Unavailable(m) => ApiError::Unavailable(m),
+            DomainError::Integrity(m) | DomainError::Internal(m) => ApiError::Internal(m),
         }
     }
 }
@@ -117,6 +125,15 @@ impl IntoResponse for ApiError {
                 Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request")
                     .with_detail(detail)
             }
+            ApiError::Unavailable(detail) => {
+                tracing::error!(error = %detail, "dependency unavailable");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Service unavailable",
+                )
+                .with_detail("a dependency is unavailable; try again shortly")
+            }
             ApiError::Internal(detail) => {
                 // Logged for operators; the client sees no internals.
                 tracing::error!(error = %detail, "internal error");
@@ -151,11 +168,6 @@ fn redact_serde(msg: &str) -> String {
         }
     }
     out
-}
-
-/// A one-line message for people (CLI); internal details stay in the log.
-pub fn describe(e: &ApiError) -> String {
-    e.to_string()
 }
 
 #[cfg(test)]

@@ -1,18 +1,15 @@
 //! /api/v1/projects: projects, environments and members.
 use super::docs::CommonErrors;
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::extract::{Json, Path, Query};
 use super::pagination::{Page, PageParams};
 use super::views::*;
 use crate::auth::Caller;
-use crate::cache::{Change, changed};
-use crate::services::audit_event::{EventExt, event};
-use crate::services::projects::{self as svc, access, environment, validate_name};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use heartlock_core::audit::Outcome;
-use heartlock_core::roles::{Action, ProjectRole};
+use heartlock_domain::projects::{self, NewProjectRequest};
+use heartlock_domain::{environments, members};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -35,19 +32,6 @@ pub struct ProjectSearch {
     pub q: Option<String>,
 }
 
-async fn view(
-    state: &AppState,
-    caller: &Caller,
-    p: &heartlock_store::ProjectRecord,
-) -> ApiResult<ProjectView> {
-    let envs = state.store.environments(&p.id).await?;
-    let role = match caller.actor.user() {
-        Some(u) => state.store.membership_role(&p.id, &u.id).await?,
-        None => None,
-    };
-    Ok(ProjectView::new(p, role.as_deref(), &envs))
-}
-
 /// Projects visible to the caller.
 #[utoipa::path(get, path = "/projects", tag = "projects", security(("bearer" = [])), params(PageParams, ProjectSearch),
     responses((status = 200, description = "Projects", body = Page<ProjectView>), CommonErrors))]
@@ -57,7 +41,7 @@ async fn list_projects(
     Query(page): Query<PageParams>,
     Query(search): Query<ProjectSearch>,
 ) -> ApiResult<Json<Page<ProjectView>>> {
-    let (projects, total) = svc::list(
+    let (projects, total) = projects::list_info(
         &state,
         &caller,
         search.q.as_deref(),
@@ -65,11 +49,7 @@ async fn list_projects(
         page.offset(),
     )
     .await?;
-    let mut items = Vec::with_capacity(projects.len());
-    for (p, role) in projects {
-        let envs = state.store.environments(&p.id).await?;
-        items.push(ProjectView::new(&p, role.map(ProjectRole::as_str), &envs));
-    }
+    let items = projects.iter().map(ProjectView::from).collect();
     Ok(Json(Page::new(items, &page, total)))
 }
 
@@ -81,16 +61,14 @@ async fn create_project(
     caller: Caller,
     Json(req): Json<CreateProject>,
 ) -> ApiResult<(StatusCode, Json<ProjectView>)> {
-    let p = svc::create(
-        &state,
-        &caller,
-        &req.name,
-        req.slug.as_deref(),
-        req.environments,
-        req.org,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(view(&state, &caller, &p).await?)))
+    let new = NewProjectRequest {
+        name: req.name,
+        slug: req.slug,
+        environments: req.environments,
+        org: req.org,
+    };
+    let info = projects::create_info(&state, &caller, new).await?;
+    Ok((StatusCode::CREATED, Json(ProjectView::from(&info))))
 }
 
 #[utoipa::path(get, path = "/projects/{project}", tag = "projects", security(("bearer" = [])), params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")),
@@ -100,8 +78,8 @@ async fn get_project(
     caller: Caller,
     Path(project): Path<String>,
 ) -> ApiResult<Json<ProjectView>> {
-    let p = access(&state, &caller, &project, Action::ViewProject).await?;
-    Ok(Json(view(&state, &caller, &p).await?))
+    let info = projects::get(&state, &caller, &project).await?;
+    Ok(Json(ProjectView::from(&info)))
 }
 
 #[utoipa::path(patch, path = "/projects/{project}", tag = "projects", security(("bearer" = [])), params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")),
@@ -112,31 +90,15 @@ async fn update_project(
     Path(project): Path<String>,
     Json(req): Json<UpdateProject>,
 ) -> ApiResult<Json<ProjectView>> {
-    let p = access(&state, &caller, &project, Action::ManageProject).await?;
-    let name = match &req.name {
-        Some(n) => validate_name("name", n)?,
-        None => p.name.clone(),
-    };
-    let org = match req.org {
-        Some(o) if o.trim().is_empty() => None,
-        Some(o) => Some(validate_name("org", &o)?),
-        None => p.org.clone(),
-    };
-    state
-        .store
-        .update_project(&p.id, &name, org.as_deref(), state.clock.now_ms())
-        .await?;
-    changed(&state.cache, &state.store, Change::Project(p.id.clone())).await;
-    state
-        .audit
-        .record(event(&state, &caller, "project.update", Outcome::Success).project(&p.id))
-        .await;
-    let p = state
-        .store
-        .project_by_id(&p.id)
-        .await?
-        .ok_or(ApiError::NotFound("project not found"))?;
-    Ok(Json(view(&state, &caller, &p).await?))
+    let info = projects::update(
+        &state,
+        &caller,
+        &project,
+        req.name.as_deref(),
+        req.org.as_deref(),
+    )
+    .await?;
+    Ok(Json(ProjectView::from(&info)))
 }
 
 /// Delete a project with all its environments and secrets (owners only).
@@ -147,17 +109,7 @@ async fn delete_project(
     caller: Caller,
     Path(project): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let p = access(&state, &caller, &project, Action::DeleteProject).await?;
-    state.store.delete_project(&p.id).await?;
-    changed(&state.cache, &state.store, Change::Project(p.id.clone())).await;
-    state
-        .audit
-        .record(
-            event(&state, &caller, "project.delete", Outcome::Success)
-                .project(&p.id)
-                .detail(p.slug.clone()),
-        )
-        .await;
+    projects::delete(&state, &caller, &project).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -170,8 +122,7 @@ async fn list_environments(
     Path(project): Path<String>,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<Page<EnvironmentView>>> {
-    let p = access(&state, &caller, &project, Action::ViewProject).await?;
-    let envs = state.store.environments(&p.id).await?;
+    let (_, envs) = environments::list(&state, &caller, &project).await?;
     Ok(Json(Page::slice(
         envs.iter().map(EnvironmentView::from).collect(),
         &page,
@@ -187,10 +138,8 @@ async fn create_environment(
     Path(project): Path<String>,
     Json(req): Json<CreateEnvironment>,
 ) -> ApiResult<(StatusCode, Json<EnvironmentView>)> {
-    let p = access(&state, &caller, &project, Action::ManageProject).await?;
     let env =
-        crate::services::environments::create(&state, &caller, &p, &req.slug, req.name.as_deref())
-            .await?;
+        environments::create(&state, &caller, &project, &req.slug, req.name.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(EnvironmentView::from(&env))))
 }
 
@@ -203,26 +152,16 @@ async fn update_environment(
     Path((project, env)): Path<(String, String)>,
     Json(req): Json<UpdateEnvironment>,
 ) -> ApiResult<Json<EnvironmentView>> {
-    let p = access(&state, &caller, &project, Action::ManageProject).await?;
-    let e = environment(&state, &p, &env).await?;
-    if req.position.is_some_and(|n| n > i32::MAX as u32) {
-        return Err(ApiError::validation(
-            "position",
-            format!("must be 0 to {}", i32::MAX),
-        ));
-    }
-    crate::services::environments::update(
+    let e = environments::update(
         &state,
         &caller,
-        &p,
-        &e,
+        &project,
+        &env,
         req.name.as_deref(),
-        req.position.map(i64::from),
+        req.position,
     )
     .await?;
-    Ok(Json(EnvironmentView::from(
-        &environment(&state, &p, &env).await?,
-    )))
+    Ok(Json(EnvironmentView::from(&e)))
 }
 
 /// Delete an environment and its secrets.
@@ -234,9 +173,7 @@ async fn delete_environment(
     caller: Caller,
     Path((project, env)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let p = access(&state, &caller, &project, Action::ManageProject).await?;
-    let e = environment(&state, &p, &env).await?;
-    crate::services::environments::delete(&state, &caller, &p, &e).await?;
+    environments::delete(&state, &caller, &project, &env).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -249,23 +186,9 @@ async fn list_members(
     Path(project): Path<String>,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<Page<MemberView>>> {
-    let p = access(&state, &caller, &project, Action::ViewMembers).await?;
-    let members = state.store.members(&p.id).await?;
-    let items = members
-        .into_iter()
-        .map(|(u, role)| MemberView {
-            user_id: u.id,
-            email: u.email,
-            display_name: u.display_name,
-            role,
-        })
-        .collect();
+    let list = members::list(&state, &caller, &project).await?;
+    let items = list.into_iter().map(MemberView::from).collect();
     Ok(Json(Page::slice(items, &page)))
-}
-
-fn parse_role(role: &str) -> ApiResult<ProjectRole> {
-    ProjectRole::parse(role)
-        .ok_or_else(|| ApiError::validation("role", "must be owner, admin, member or viewer"))
 }
 
 /// Add a user (by email) to the project, or change their role.
@@ -278,15 +201,8 @@ async fn add_member(
     Path(project): Path<String>,
     Json(req): Json<AddMember>,
 ) -> ApiResult<Json<MemberView>> {
-    let p = access(&state, &caller, &project, Action::ManageMembers).await?;
-    let role = parse_role(&req.role)?;
-    let u = svc::set_member(&state, &caller, &p, &req.email, role).await?;
-    Ok(Json(MemberView {
-        user_id: u.id,
-        email: u.email,
-        display_name: u.display_name,
-        role: role.as_str().into(),
-    }))
+    let m = members::add(&state, &caller, &project, &req.email, &req.role).await?;
+    Ok(Json(MemberView::from(m)))
 }
 
 #[utoipa::path(patch, path = "/projects/{project}/members/{user_id}", tag = "members", security(("bearer" = [])),
@@ -298,25 +214,8 @@ async fn update_member(
     Path((project, user_id)): Path<(String, String)>,
     Json(req): Json<UpdateMember>,
 ) -> ApiResult<Json<MemberView>> {
-    let p = access(&state, &caller, &project, Action::ManageMembers).await?;
-    let role = parse_role(&req.role)?;
-    state
-        .store
-        .membership_role(&p.id, &user_id)
-        .await?
-        .ok_or(ApiError::NotFound("member not found"))?;
-    let user = state
-        .store
-        .user_by_id(&user_id)
-        .await?
-        .ok_or(ApiError::NotFound("member not found"))?;
-    let u = svc::set_member(&state, &caller, &p, &user.email, role).await?;
-    Ok(Json(MemberView {
-        user_id: u.id,
-        email: u.email,
-        display_name: u.display_name,
-        role: role.as_str().into(),
-    }))
+    let m = members::change_role(&state, &caller, &project, &user_id, &req.role).await?;
+    Ok(Json(MemberView::from(m)))
 }
 
 #[utoipa::path(delete, path = "/projects/{project}/members/{user_id}", tag = "members", security(("bearer" = [])),
@@ -327,7 +226,6 @@ async fn remove_member(
     caller: Caller,
     Path((project, user_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let p = access(&state, &caller, &project, Action::ManageMembers).await?;
-    svc::remove_member(&state, &caller, &p, &user_id).await?;
+    members::remove(&state, &caller, &project, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,14 +5,12 @@ use super::extract::{Json, Path, Query};
 use super::pagination::{Page, PageParams};
 use super::views::*;
 use crate::auth::Caller;
-use crate::services::projects::{access, access_env};
-use crate::services::secrets::{self as svc, PlainVersion};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use heartlock_core::formats::{Format, SecretMap};
-use heartlock_core::roles::Action;
+use heartlock_domain::secrets::{self as svc, EnvRef, PlainVersion};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -49,19 +47,6 @@ pub struct DeleteParams {
     pub comment: Option<String>,
 }
 
-async fn scope(
-    state: &AppState,
-    caller: &Caller,
-    project: &str,
-    env: &str,
-    action: Action,
-) -> ApiResult<(
-    heartlock_store::ProjectRecord,
-    heartlock_store::EnvironmentRecord,
-)> {
-    access_env(state, caller, project, env, action).await
-}
-
 fn version_view(v: PlainVersion) -> VersionView {
     VersionView {
         version: v.version,
@@ -84,8 +69,11 @@ async fn list_secrets(
     Path((project, env)): EnvPath,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<Page<SecretView>>> {
-    let (p, e) = scope(&state, &caller, &project, &env, Action::ReadSecrets).await?;
-    let all = svc::read_all(&state, &caller, &p, &e, "secret.list").await?;
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
+    let all = svc::list(&state, &caller, at).await?;
     let views = all
         .into_iter()
         .map(|s| SecretView {
@@ -108,10 +96,10 @@ async fn batch_write(
     Path((project, env)): EnvPath,
     Json(req): Json<BatchWrite>,
 ) -> ApiResult<Json<WriteResult>> {
-    let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
-    if req.set.is_empty() && req.delete.is_empty() {
-        return Err(ApiError::validation("set", "nothing to write"));
-    }
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
     let set: SecretMap = req.set.into_iter().collect();
     let changes = svc::Changes {
         set: &set,
@@ -119,7 +107,7 @@ async fn batch_write(
         comment: req.comment.as_deref(),
         action: "secret.write",
     };
-    let written = svc::write(&state, &caller, &p, &e, changes).await?;
+    let written = svc::write(&state, &caller, at, changes).await?;
     Ok(Json(WriteResult::new(written)))
 }
 
@@ -133,7 +121,10 @@ async fn import_secrets(
     Path((project, env)): EnvPath,
     Json(req): Json<ImportRequest>,
 ) -> ApiResult<Json<WriteResult>> {
-    let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
     let format = match Format::parse_name(&req.format) {
         Some(f @ (Format::Dotenv | Format::Json | Format::Yaml)) => f,
         _ => {
@@ -144,7 +135,7 @@ async fn import_secrets(
         }
     };
     Ok(Json(WriteResult::new(
-        svc::import(&state, &caller, &p, &e, format, &req.content).await?,
+        svc::import(&state, &caller, at, format, &req.content).await?,
     )))
 }
 
@@ -185,9 +176,12 @@ async fn export_secrets(
     Query(params): Query<ExportParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let (p, e) = scope(&state, &caller, &project, &env, Action::ReadSecrets).await?;
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
     let format = negotiate(&params, &headers)?;
-    let body = svc::export(&state, &caller, &p, &e, format).await?;
+    let body = svc::export(&state, &caller, at, format).await?;
     Ok(([(header::CONTENT_TYPE, format.content_type())], body).into_response())
 }
 
@@ -199,8 +193,11 @@ async fn get_secret(
     caller: Caller,
     Path((project, env, key)): KeyPath,
 ) -> ApiResult<Json<SecretView>> {
-    let (p, e) = scope(&state, &caller, &project, &env, Action::ReadSecrets).await?;
-    let s = svc::read_one(&state, &caller, &p, &e, &key).await?;
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
+    let s = svc::get(&state, &caller, at, &key).await?;
     Ok(Json(SecretView {
         key: s.key,
         value: s.value,
@@ -219,7 +216,10 @@ async fn put_secret(
     Path((project, env, key)): KeyPath,
     Json(req): Json<PutSecret>,
 ) -> ApiResult<Json<WrittenKey>> {
-    let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
     svc::validate_key(&key)?;
     let mut set = SecretMap::new();
     set.insert(key.clone(), req.value);
@@ -229,7 +229,7 @@ async fn put_secret(
         comment: req.comment.as_deref(),
         action: "secret.write",
     };
-    let written = svc::write(&state, &caller, &p, &e, changes).await?;
+    let written = svc::write(&state, &caller, at, changes).await?;
     let version = written.first().map(|(_, v)| *v).unwrap_or_default();
     Ok(Json(WrittenKey { key, version }))
 }
@@ -244,7 +244,10 @@ async fn delete_secret(
     Path((project, env, key)): KeyPath,
     Query(q): Query<DeleteParams>,
 ) -> ApiResult<StatusCode> {
-    let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
     svc::validate_key(&key)?;
     let keys = [key];
     let changes = svc::Changes {
@@ -253,7 +256,7 @@ async fn delete_secret(
         comment: q.comment.as_deref(),
         action: "secret.delete",
     };
-    svc::write(&state, &caller, &p, &e, changes).await?;
+    svc::write(&state, &caller, at, changes).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -267,9 +270,12 @@ async fn secret_versions(
     Path((project, env, key)): KeyPath,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<Page<VersionView>>> {
-    let (p, e) = scope(&state, &caller, &project, &env, Action::ReadSecrets).await?;
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
     let (versions, total) =
-        svc::history(&state, &caller, &p, &e, &key, page.limit(), page.offset()).await?;
+        svc::history(&state, &caller, at, &key, page.limit(), page.offset()).await?;
     Ok(Json(Page::new(
         versions.into_iter().map(version_view).collect(),
         &page,
@@ -287,8 +293,11 @@ async fn rollback_secret(
     Path((project, env, key)): KeyPath,
     Json(req): Json<RollbackRequest>,
 ) -> ApiResult<Json<WrittenKey>> {
-    let (p, e) = scope(&state, &caller, &project, &env, Action::WriteSecrets).await?;
-    let version = svc::rollback(&state, &caller, &p, &e, &key, req.version).await?;
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
+    let version = svc::rollback(&state, &caller, at, &key, req.version).await?;
     Ok(Json(WrittenKey { key, version }))
 }
 
@@ -301,8 +310,7 @@ async fn compare_secret(
     caller: Caller,
     Path((project, key)): Path<(String, String)>,
 ) -> ApiResult<Json<CompareView>> {
-    let p = access(&state, &caller, &project, Action::ReadSecrets).await?;
-    let rows = svc::compare(&state, &caller, &p, &key).await?;
+    let rows = svc::compare(&state, &caller, &project, &key).await?;
     let first = rows
         .first()
         .and_then(|(_, s)| s.as_ref().map(|s| s.value.clone()));

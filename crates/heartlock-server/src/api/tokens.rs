@@ -4,13 +4,11 @@ use super::error::ApiResult;
 use super::extract::{Json, Path, Query};
 use super::pagination::{Page, PageParams};
 use crate::auth::Caller;
-use crate::services::projects::access;
-use crate::services::tokens::{self as svc, NewToken};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use heartlock_core::roles::Action;
-use heartlock_store::{EnvironmentRecord, TokenRecord};
+use heartlock_domain::records::{EnvironmentRecord, TokenRecord};
+use heartlock_domain::tokens::{self as svc, NewToken};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -83,8 +81,8 @@ fn view(t: &TokenRecord, envs: &[EnvironmentRecord]) -> TokenView {
             .iter()
             .filter_map(|id| envs.iter().find(|e| e.id == *id).map(|e| e.slug.clone()))
             .collect(),
-        access: t.access.clone(),
-        allowed_cidrs: t.allowed_cidrs.clone(),
+        access: t.access.as_str().to_string(),
+        allowed_cidrs: t.allowed_cidrs.iter().map(ToString::to_string).collect(),
         expires_at: t.expires_at,
         last_used_at: t.last_used_at,
         revoked_at: t.revoked_at,
@@ -102,9 +100,7 @@ async fn list_tokens(
     Path(project): Path<String>,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<Page<TokenView>>> {
-    let p = access(&state, &caller, &project, Action::ManageTokens).await?;
-    let envs = state.store.environments(&p.id).await?;
-    let tokens = state.store.project_tokens(&p.id).await?;
+    let (_, tokens, envs) = svc::list(&state, &caller, &project).await?;
     Ok(Json(Page::slice(
         tokens.iter().map(|t| view(t, &envs)).collect(),
         &page,
@@ -121,7 +117,6 @@ async fn create_token(
     Path(project): Path<String>,
     Json(req): Json<CreateToken>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    let p = access(&state, &caller, &project, Action::ManageTokens).await?;
     let new = NewToken {
         name: &req.name,
         environments: &req.environments,
@@ -129,13 +124,12 @@ async fn create_token(
         expires_in_days: req.expires_in_days,
         allowed_cidrs: &req.allowed_cidrs,
     };
-    let (record, token) = svc::create(&state, &caller, &p, new).await?;
-    let envs = state.store.environments(&p.id).await?;
+    let created = svc::create(&state, &caller, &project, new).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedToken {
-            token,
-            info: view(&record, &envs),
+            info: view(&created.record, &created.environments),
+            token: created.token,
         }),
     ))
 }
@@ -148,7 +142,6 @@ async fn revoke_token(
     caller: Caller,
     Path((project, token_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let p = access(&state, &caller, &project, Action::ManageTokens).await?;
-    svc::revoke(&state, &caller, &p, &token_id).await?;
+    svc::revoke(&state, &caller, &project, &token_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

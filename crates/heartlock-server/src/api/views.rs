@@ -1,6 +1,8 @@
 //! JSON shapes of the API (requests and responses).
 use super::docs::{ImportFormatName, ProjectRoleName, ServerRoleName};
-use heartlock_store::{EnvironmentRecord, ProjectRecord, UserRecord};
+use heartlock_domain::members::Member;
+use heartlock_domain::projects::ProjectInfo;
+use heartlock_domain::records::{EnvironmentRecord, ProjectRecord, UserRecord};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
@@ -25,7 +27,7 @@ impl From<&UserRecord> for UserView {
             id: u.id.clone(),
             email: u.email.clone(),
             display_name: u.display_name.clone(),
-            role: u.role.clone(),
+            role: u.role.as_str().to_string(),
             is_superuser: u.is_superuser,
             disabled: u.disabled,
             created_at: u.created_at,
@@ -114,6 +116,12 @@ pub struct ProjectView {
     pub environments: Vec<EnvironmentView>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl From<&ProjectInfo> for ProjectView {
+    fn from(i: &ProjectInfo) -> Self {
+        ProjectView::new(&i.project, i.role.map(|r| r.as_str()), &i.environments)
+    }
 }
 
 impl ProjectView {
@@ -299,6 +307,17 @@ pub struct MemberView {
     pub email: String,
     pub display_name: String,
     pub role: String,
+}
+
+impl From<Member> for MemberView {
+    fn from(m: Member) -> Self {
+        Self {
+            user_id: m.user.id,
+            email: m.user.email,
+            display_name: m.user.display_name,
+            role: m.role.as_str().into(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,15 +1,15 @@
 //! The account page: profile, password change, sessions.
 use super::auth_pages::{Empty, user_message};
 use super::csrf::CheckedForm;
-use super::errors::{WebError, from_api};
+use super::errors::{WebError, from_domain};
 use super::session::{self, WebCtx};
 use super::{Layout, redirect_with_flash, render};
-use crate::services::users;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::Response;
+use heartlock_domain::{users, web_sessions};
 use serde::Deserialize;
 
 pub struct SessionRow {
@@ -63,17 +63,15 @@ async fn build(
         .user
         .as_ref()
         .ok_or_else(|| WebError::Login(ctx.path.clone()))?;
-    let now = state.clock.now_ms();
     let current = ctx
         .session
         .as_ref()
         .map(|s| s.id.clone())
         .unwrap_or_default();
-    let mut sessions: Vec<SessionRow> = state
-        .store
-        .user_web_sessions(&user.id, now)
+    let (web, api) = web_sessions::list(state, &ctx.caller)
         .await
-        .map_err(|_| WebError::Internal)?
+        .map_err(|e| from_domain(ctx.tr, &ctx.path, e))?;
+    let mut sessions: Vec<SessionRow> = web
         .into_iter()
         .map(|s| SessionRow {
             kind: ctx.tr.t("account.kind_browser"),
@@ -83,12 +81,7 @@ async fn build(
             current: s.id == current,
         })
         .collect();
-    for s in state
-        .store
-        .user_sessions(&user.id, now)
-        .await
-        .map_err(|_| WebError::Internal)?
-    {
+    for s in api {
         sessions.push(SessionRow {
             kind: ctx.tr.t("account.kind_api"),
             client: s.user_agent.unwrap_or_default(),
@@ -101,7 +94,7 @@ async fn build(
         l: Layout::new(ctx, "account"),
         email: user.email.clone(),
         display_name: user.display_name.clone(),
-        role: user.role.clone(),
+        role: user.role.as_str().to_string(),
         sessions,
         error,
     };
@@ -140,17 +133,17 @@ pub async fn change_password(
             "ok",
             "account.password_changed",
         )),
-        Err(crate::api::error::ApiError::Forbidden(_)) => {
+        Err(heartlock_domain::DomainError::Forbidden(_)) => {
             let mut r = build(&state, &ctx, Some(ctx.tr.t("account.wrong_password"))).await?;
             *r.status_mut() = axum::http::StatusCode::FORBIDDEN;
             Ok(r)
         }
-        Err(e @ crate::api::error::ApiError::Validation { .. }) => {
+        Err(e @ heartlock_domain::DomainError::Validation { .. }) => {
             let mut r = build(&state, &ctx, Some(user_message(&e))).await?;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
-        Err(e) => Err(from_api(ctx.tr, &ctx.path, e)),
+        Err(e) => Err(from_domain(ctx.tr, &ctx.path, e)),
     }
 }
 
@@ -159,20 +152,10 @@ pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     f: CheckedForm<Empty>,
 ) -> Result<Response, WebError> {
-    let user = f
-        .ctx
-        .user
-        .as_ref()
-        .ok_or_else(|| WebError::Login("/account".into()))?;
-    let now = state.clock.now_ms();
-    state
-        .store
-        .revoke_user_web_sessions(&user.id, None, now)
-        .await
-        .map_err(|_| WebError::Internal)?;
-    state
-        .store
-        .revoke_user_sessions(&user.id, None, now)
+    if f.ctx.user.is_none() {
+        return Err(WebError::Login("/account".into()));
+    }
+    web_sessions::end_all(&state, &f.ctx.caller)
         .await
         .map_err(|_| WebError::Internal)?;
     let mut resp = redirect_with_flash(&state, "/login", "ok", "account.signed_out_everywhere");

@@ -4,29 +4,27 @@
 use super::account::iso;
 use super::auth_pages::Empty;
 use super::csrf::CheckedForm;
-use super::errors::{WebError, from_api, urlencode};
+use super::errors::{WebError, from_domain, urlencode};
 use super::session::WebCtx;
 use super::{Layout, redirect_with_flash, render};
-use crate::api::error::ApiError;
-use crate::audit::{self, AuditFilter};
-use crate::keys::KeySource;
-use crate::services::admin::{self as svc, UserUpdate};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use heartlock_core::audit::Outcome;
+use heartlock_domain::DomainError;
+use heartlock_domain::admin::{self as svc, UserUpdate};
+use heartlock_domain::audit;
+use heartlock_domain::keys::KeySource;
+use heartlock_domain::records::{AuditFilter, Backend};
 use serde::Deserialize;
 
 const USERS_PER_PAGE: i64 = 50;
 const EVENTS_PER_PAGE: i64 = 50;
 
 fn require_admin(ctx: &WebCtx) -> Result<(), WebError> {
-    match &ctx.user {
-        None => Err(WebError::Login(ctx.path.clone())),
-        Some(_) if !ctx.is_admin() => Err(WebError::Forbidden(ctx.tr)),
-        Some(_) => Ok(()),
-    }
+    // The domain decides; the page only chooses how a refusal looks.
+    svc::require_admin(&ctx.caller).map_err(|e| from_domain(ctx.tr, &ctx.path, e))
 }
 
 /// Page numbers: (current page clamped to 1.., page count, row offset).
@@ -78,14 +76,14 @@ pub async fn users(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, WebError> {
     require_admin(&ctx)?;
-    let internal = |_| WebError::Internal;
-    let (_, total) = state.store.list_users(0, 0).await.map_err(internal)?;
-    let (page, pages, offset) = paging(q.page, total, USERS_PER_PAGE);
-    let (list, total) = state
-        .store
-        .list_users(USERS_PER_PAGE, offset)
+    let fail = |e| from_domain(ctx.tr, &ctx.path, e);
+    let (_, total) = svc::list_users(&state, &ctx.caller, 0, 0)
         .await
-        .map_err(internal)?;
+        .map_err(fail)?;
+    let (page, pages, offset) = paging(q.page, total, USERS_PER_PAGE);
+    let (list, total) = svc::list_users(&state, &ctx.caller, USERS_PER_PAGE, offset)
+        .await
+        .map_err(fail)?;
     let me = ctx.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
     let users = list
         .into_iter()
@@ -96,7 +94,7 @@ pub async fn users(
             id: u.id,
             email: u.email,
             name: u.display_name,
-            role: u.role,
+            role: u.role.as_str().to_string(),
             superuser: u.is_superuser,
             disabled: u.disabled,
             created_iso: iso(u.created_at),
@@ -127,19 +125,19 @@ async fn apply(
     require_admin(ctx)?;
     match svc::update_user(state, &ctx.caller, user_id, &change).await {
         Ok(_) => Ok(redirect_with_flash(state, "/admin/users", "ok", done_key)),
-        Err(ApiError::Conflict(_)) => Ok(redirect_with_flash(
+        Err(DomainError::Conflict(_)) => Ok(redirect_with_flash(
             state,
             "/admin/users",
             "error",
             "admin.cannot_change_self",
         )),
-        Err(ApiError::Validation { .. }) => Ok(redirect_with_flash(
+        Err(DomainError::Validation { .. }) => Ok(redirect_with_flash(
             state,
             "/admin/users",
             "error",
             "admin.bad_role",
         )),
-        Err(e) => Err(from_api(ctx.tr, &ctx.path, e)),
+        Err(e) => Err(from_domain(ctx.tr, &ctx.path, e)),
     }
 }
 
@@ -240,14 +238,14 @@ pub async fn audit_log(
         outcome,
         ..Default::default()
     };
-    let internal = |_| WebError::Internal;
-    let (_, total) = audit::list(&state.store, &state.audit, &filter, 0, 0)
+    let fail = |e| from_domain(ctx.tr, &ctx.path, e);
+    let (_, total) = audit::search(&state, &ctx.caller, None, filter.clone(), 0, 0)
         .await
-        .map_err(internal)?;
+        .map_err(fail)?;
     let (page, pages, offset) = paging(q.page, total, EVENTS_PER_PAGE);
-    let (events, total) = audit::list(&state.store, &state.audit, &filter, EVENTS_PER_PAGE, offset)
+    let (events, total) = audit::search(&state, &ctx.caller, None, filter, EVENTS_PER_PAGE, offset)
         .await
-        .map_err(internal)?;
+        .map_err(fail)?;
     let rows = events
         .into_iter()
         .map(|e| {
@@ -321,12 +319,12 @@ struct StatusPage {
 /// GET /admin/status
 pub async fn status(State(state): State<AppState>, ctx: WebCtx) -> Result<Response, WebError> {
     require_admin(&ctx)?;
-    let backend = match state.store.backend() {
-        heartlock_store::Backend::Sqlite => "SQLite",
-        heartlock_store::Backend::Postgres => "PostgreSQL",
+    let db = state.database_status().await;
+    let backend = match db.backend {
+        Backend::Sqlite => "SQLite",
+        Backend::Postgres => "PostgreSQL",
     };
-    let reachable = state.store.ping().await.is_ok();
-    let pending = state.store.pending_migrations().await.ok();
+    let (reachable, pending) = (db.reachable, db.pending_migrations);
     let key_source = if state.keyring.replaced() {
         KeySource::AppConfig.to_string()
     } else {

@@ -1,20 +1,20 @@
 //! Sign-in, registration, sign-out and language.
 use super::csrf::CheckedForm;
-use super::errors::{WebError, from_api};
+use super::errors::{WebError, from_domain};
 use super::session::{self, WebCtx};
 use super::{Layout, redirect_with_flash, render, safe_next};
-use crate::services::users;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
+use heartlock_domain::users;
 use serde::Deserialize;
 
 pub async fn home(State(state): State<AppState>, ctx: WebCtx) -> Response {
     if ctx.user.is_some() {
         Redirect::to("/projects").into_response()
-    } else if crate::services::onboarding::is_open(&state).await {
+    } else if heartlock_domain::onboarding::is_open(&state).await {
         Redirect::to("/onboarding").into_response()
     } else {
         Redirect::to("/login").into_response()
@@ -69,7 +69,7 @@ pub async fn login_submit(
             resp.headers_mut().append(SET_COOKIE, cookie);
             Ok(resp)
         }
-        Err(crate::api::error::ApiError::Unauthenticated(_)) => {
+        Err(heartlock_domain::DomainError::Unauthenticated(_)) => {
             let page = LoginPage {
                 error: Some(ctx.tr.t("login.failed")),
                 email: form.email,
@@ -80,7 +80,7 @@ pub async fn login_submit(
             *resp.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             Ok(resp)
         }
-        Err(e) => Err(from_api(ctx.tr, &ctx.path, e)),
+        Err(e) => Err(from_domain(ctx.tr, &ctx.path, e)),
     }
 }
 
@@ -118,19 +118,15 @@ pub async fn register_submit(
     f: CheckedForm<RegisterForm>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
-    if !state.settings.users.enable_registration {
+    if !users::registration_open(&state) {
         return Err(WebError::NotFound(ctx.tr));
     }
-    let role = state.settings.users.default_role.as_str();
-    let created = users::create_user(
-        &state,
-        &form.email,
-        Some(&form.display_name),
-        &form.password,
-        role,
-        false,
-    )
-    .await;
+    let new = users::NewAccount {
+        email: &form.email,
+        display_name: Some(&form.display_name),
+        password: &form.password,
+    };
+    let created = users::register(&state, &ctx.caller, new).await;
     match created {
         Ok(user) => {
             let cookie = session::start(&state, &user, &ctx)
@@ -141,8 +137,8 @@ pub async fn register_submit(
             Ok(resp)
         }
         Err(
-            e @ (crate::api::error::ApiError::Validation { .. }
-            | crate::api::error::ApiError::Conflict(_)),
+            e @ (heartlock_domain::DomainError::Validation { .. }
+            | heartlock_domain::DomainError::Conflict(_)),
         ) => {
             let page = RegisterPage {
                 error: Some(user_message(&e)),
@@ -154,21 +150,22 @@ pub async fn register_submit(
             *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
-        Err(e) => Err(from_api(ctx.tr, &ctx.path, e)),
+        Err(e) => Err(from_domain(ctx.tr, &ctx.path, e)),
     }
 }
 
 /// The part of a service error a person should read.
-pub fn user_message(e: &crate::api::error::ApiError) -> String {
-    use crate::api::error::ApiError;
+pub fn user_message(e: &heartlock_domain::DomainError) -> String {
+    use heartlock_domain::DomainError;
     match e {
-        ApiError::Validation { message, .. } => message.clone(),
-        ApiError::Conflict(m)
-        | ApiError::Forbidden(m)
-        | ApiError::TooLarge(m)
-        | ApiError::BadRequest(m) => m.clone(),
-        ApiError::NotFound(m) | ApiError::Unauthenticated(m) => m.to_string(),
-        ApiError::Internal(_) => "internal error".into(),
+        DomainError::Validation { message, .. } => message.clone(),
+        DomainError::Conflict(m) | DomainError::Forbidden(m) | DomainError::TooLarge(m) => {
+            m.clone()
+        }
+        DomainError::NotFound(m) | DomainError::Unauthenticated(m) => m.to_string(),
+        DomainError::Integrity(_) | DomainError::Unavailable(_) | DomainError::Internal(_) => {
+            "internal error".into()
+        }
     }
 }
 
@@ -176,11 +173,8 @@ pub fn user_message(e: &crate::api::error::ApiError) -> String {
 pub struct Empty {}
 
 pub async fn logout(State(state): State<AppState>, f: CheckedForm<Empty>) -> Response {
-    if let Some(s) = &f.ctx.session {
-        let _ = state
-            .store
-            .revoke_web_session(&s.id, state.clock.now_ms())
-            .await;
+    if f.ctx.session.is_some() {
+        let _ = heartlock_domain::web_sessions::end(&state, &f.ctx.caller).await;
     }
     let mut resp = redirect_with_flash(&state, "/login", "ok", "flash.signed_out");
     resp.headers_mut().append(

@@ -1,10 +1,10 @@
 //! Errors as pages a person understands (with the admin contact), never a
 //! stack trace. API errors from the services map onto these.
 use super::i18n::Tr;
-use crate::api::error::ApiError;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use heartlock_domain::DomainError;
 
 #[derive(Debug)]
 pub enum WebError {
@@ -122,14 +122,16 @@ pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Maps a service error for a page: messages are the services' own (they
+/// Maps a domain error to a page (the one place web does it): messages are the services' own (they
 /// never hold secret values), shown on the page that was submitted.
-pub fn from_api(tr: Tr, path: &str, e: ApiError) -> WebError {
+pub fn from_domain(tr: Tr, path: &str, e: DomainError) -> WebError {
     match e {
-        ApiError::Unauthenticated(_) => WebError::Login(path.to_string()),
-        ApiError::NotFound(_) => WebError::NotFound(tr),
-        ApiError::Forbidden(_) => WebError::Forbidden(tr),
-        ApiError::Internal(detail) => {
+        DomainError::Unauthenticated(_) => WebError::Login(path.to_string()),
+        DomainError::NotFound(_) => WebError::NotFound(tr),
+        DomainError::Forbidden(_) => WebError::Forbidden(tr),
+        DomainError::Integrity(detail)
+        | DomainError::Unavailable(detail)
+        | DomainError::Internal(detail) => {
             // Logged for operators (e.g. a ciphertext that fails its integrity check).
             tracing::error!(error = %detail, "internal error on a page");
             WebError::Internal

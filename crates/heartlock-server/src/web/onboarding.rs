@@ -6,8 +6,6 @@ use super::csrf::CheckedForm;
 use super::errors::WebError;
 use super::session::{self, WebCtx};
 use super::{Layout, redirect_with_flash, render};
-use crate::services::onboarding::{self as svc, DatabaseChoice, OnboardingError, Plan};
-use crate::services::users;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -15,7 +13,9 @@ use axum::http::header::{CACHE_CONTROL, HOST, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use heartlock_core::Keyring;
-use heartlock_store::DbTarget;
+use heartlock_domain::onboarding::{self as svc, DatabaseChoice, OnboardingError, Plan};
+use heartlock_domain::records::DbTarget;
+use heartlock_domain::users;
 use serde::Deserialize;
 
 /// Every field of the wizard; the two buttons post the same form.
@@ -113,7 +113,7 @@ fn show(
     if !svc::validate_generated(&f.generated_key) {
         f.generated_key = Keyring::generate_key();
     }
-    let current_db = match state.store.target() {
+    let current_db = match state.database_target() {
         DbTarget::Sqlite(p) => format!("SQLite, {}", p.display()),
         DbTarget::Postgres(_) => "PostgreSQL".to_string(),
     };

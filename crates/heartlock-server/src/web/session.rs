@@ -4,7 +4,6 @@
 //! signed-in user if any, and the CSRF token to embed in forms.
 use super::i18n::{self, Tr};
 use crate::api::error::ApiError;
-use crate::auth::{Actor, Caller};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE, USER_AGENT};
@@ -12,19 +11,17 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
-use heartlock_core::{ids, token};
-use heartlock_store::{NewWebSession, UserRecord, WebSessionRecord};
+use heartlock_core::token;
+use heartlock_domain::records::{UserRecord, WebSessionRecord};
+use heartlock_domain::{Actor, Principal, web_sessions};
 use std::net::SocketAddr;
 
 pub const SESSION_COOKIE: &str = "heartlock_session";
 /// Double-submit CSRF cookie for forms shown before signing in.
 pub const CSRF_COOKIE: &str = "heartlock_csrf";
 pub const FLASH_COOKIE: &str = "heartlock_flash";
-/// A session unused this long ends.
-pub const IDLE_MS: i64 = 12 * 3600 * 1000;
-/// A session ends this long after sign-in, used or not.
-pub const ABSOLUTE_MS: i64 = 7 * 24 * 3600 * 1000;
-const TOUCH_EVERY_MS: i64 = 60_000;
+/// Idle and absolute session lifetimes.
+pub use web_sessions::{ABSOLUTE_MS, IDLE_MS};
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -69,7 +66,7 @@ pub struct WebCtx {
     pub user: Option<UserRecord>,
     /// The token forms must send back (`csrf_token` field or X-CSRF-Token header).
     pub csrf: String,
-    pub caller: Caller,
+    pub caller: Principal,
     pub flash: Option<Flash>,
     pub path: String,
     /// ADMIN_CONTACT_EMAIL / ADMIN_CONTACT_URL, shown where a stuck user looks.
@@ -80,7 +77,7 @@ pub struct WebCtx {
 
 impl WebCtx {
     pub fn is_admin(&self) -> bool {
-        self.caller.actor.server_role() == heartlock_core::roles::ServerRole::Admin
+        self.caller.server_role() == heartlock_core::roles::ServerRole::Admin
     }
 }
 
@@ -163,13 +160,9 @@ impl WebCtx {
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(200).collect());
-        let now = state.clock.now_ms();
         let mut found = None;
         if let Some(tok) = cookie(&parts.headers, SESSION_COOKIE) {
-            found = state
-                .store
-                .web_session(&token::hash_token(&tok), now, now - IDLE_MS)
-                .await?;
+            found = web_sessions::resolve(state, &tok).await?;
         }
         let anon = parts
             .extensions
@@ -193,13 +186,7 @@ impl WebCtx {
         );
         Ok(match found {
             Some((session, user)) => {
-                if now - session.last_seen_at > TOUCH_EVERY_MS {
-                    let (store, id) = (state.store.clone(), session.id.clone());
-                    tokio::spawn(async move {
-                        let _ = store.touch_web_session(&id, now).await;
-                    });
-                }
-                let caller = Caller {
+                let caller = Principal {
                     actor: Actor::User {
                         user: Box::new(user.clone()),
                         session_id: session.id.clone(),
@@ -225,7 +212,7 @@ impl WebCtx {
                 csrf: anon,
                 session: None,
                 user: None,
-                caller: Caller {
+                caller: Principal {
                     actor: Actor::Anonymous,
                     ip,
                     user_agent,
@@ -246,23 +233,7 @@ pub async fn start(
     user: &UserRecord,
     ctx: &WebCtx,
 ) -> Result<HeaderValue, ApiError> {
-    let now = state.clock.now_ms();
-    let secret = token::random_token("");
-    state
-        .store
-        .create_web_session(
-            &NewWebSession {
-                id: ids::new_id(),
-                token_hash: token::hash_token(&secret),
-                user_id: user.id.clone(),
-                csrf_token: token::random_token(""),
-                expires_at: now + ABSOLUTE_MS,
-                user_agent: ctx.caller.user_agent.clone(),
-                ip: ctx.caller.ip.clone(),
-            },
-            now,
-        )
-        .await?;
+    let secret = web_sessions::start(state, &ctx.caller, user).await?;
     Ok(set_cookie(
         state,
         SESSION_COOKIE,
@@ -271,7 +242,6 @@ pub async fn start(
     ))
 }
 
-/// A cookie that removes `name`.
 pub fn clear_cookie(state: &AppState, name: &str) -> HeaderValue {
     set_cookie(state, name, "", Some(0))
 }

@@ -1,8 +1,10 @@
 //! Operator commands: migrate, config, check --deploy, gen-key, rotate-key.
 use crate::logging;
-use heartlock_core::Keyring;
-use heartlock_server::services::rotation;
+use heartlock_core::{Keyring, SystemClock};
+use heartlock_domain::rotation;
+use heartlock_domain::{Domain, Principal};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 pub fn gen_key() -> anyhow::Result<ExitCode> {
     println!("{}", Keyring::generate_key());
@@ -37,29 +39,19 @@ pub fn check(deploy: bool) -> anyhow::Result<ExitCode> {
 pub async fn migrate() -> anyhow::Result<ExitCode> {
     let settings = super::load_settings()?;
     logging::init(settings.log_format);
-    let store = heartlock_server::app::connect_store(&settings).await?;
-    let pending = store.pending_migrations().await?;
-    store.migrate().await?;
-    println!("applied {pending} migration(s); the database is up to date");
+    let applied = heartlock_domain::migrate(&settings).await?;
+    println!("applied {applied} migration(s); the database is up to date");
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn rotate_key(dry_run: bool) -> anyhow::Result<ExitCode> {
     let settings = super::load_settings()?;
     logging::init(settings.log_format);
-    let (ring, source) = heartlock_server::keys::resolve_keyring(&settings)?;
-    if !source.is_stable() {
-        anyhow::bail!(
-            "no encryption key configured: set HEARTLOCK_ENCRYPTION_KEY to \"new-key,old-key\""
-        );
-    }
-    let store = heartlock_server::app::connect_store(&settings).await?;
-    store.migrate().await?;
-    let report = if dry_run {
-        rotation::usage(&store, &ring).await?
-    } else {
-        rotation::rotate(&store, &ring).await?
-    };
+    let dom = Domain::boot(settings, Arc::new(SystemClock)).await?;
+    let result = rotation::run(&dom, &Principal::system("rotate-key"), dry_run).await;
+    let ring_len = dom.keyring.len();
+    dom.shutdown().await;
+    let report = result?;
     for c in &report.columns {
         println!(
             "{:<14} scanned {:>7}  re-encrypted {:>7}  still under old keys {:>7}  unreadable {:>5}",
@@ -74,7 +66,7 @@ pub async fn rotate_key(dry_run: bool) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
-    if report.remaining_old() == 0 && ring.len() > 1 {
+    if report.remaining_old() == 0 && ring_len > 1 {
         println!("every value is under the first key: the other keys can now be removed");
     }
     Ok(ExitCode::SUCCESS)

@@ -18,10 +18,7 @@ pub async fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
 async fn verify() -> anyhow::Result<ExitCode> {
     let settings = super::load_settings()?;
     logging::init(settings.log_format);
-    let store = heartlock_server::app::connect_store(&settings).await?;
-    store.migrate().await?;
-    let report = heartlock_server::audit::verify(&store).await?;
-    store.close().await;
+    let report = heartlock_domain::audit::verify_database(&settings).await?;
     match report.first_break {
         None => {
             println!("audit log intact: {} event(s)", report.events);

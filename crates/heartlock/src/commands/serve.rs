@@ -11,21 +11,22 @@ pub async fn serve() -> anyhow::Result<ExitCode> {
     let bind = settings.bind;
     // Installed before anything can report "listening" (see shutdown_signal).
     let shutdown = heartlock_server::shutdown_signal();
-    let state = heartlock_server::boot(settings, Arc::new(SystemClock)).await?;
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .map_err(|source| heartlock_server::BootError::Bind {
-            addr: bind.to_string(),
-            source,
-        })?;
+    let dom = heartlock_domain::Domain::boot(settings, Arc::new(SystemClock)).await?;
+    let listener = match tokio::net::TcpListener::bind(bind).await {
+        Ok(l) => l,
+        Err(e) => {
+            dom.shutdown().await;
+            anyhow::bail!("cannot listen on {bind}: {e}");
+        }
+    };
     let addr = listener.local_addr()?;
     tracing::info!(
         %addr,
-        database = ?state.store.backend(),
+        database = ?dom.backend(),
         startup_ms = started.elapsed().as_millis() as u64,
         "heartlock listening"
     );
-    heartlock_server::serve(state, listener, shutdown).await?;
+    heartlock_server::serve(heartlock_server::AppState::new(dom), listener, shutdown).await?;
     tracing::info!("heartlock stopped");
     Ok(ExitCode::SUCCESS)
 }

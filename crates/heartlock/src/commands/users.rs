@@ -2,7 +2,8 @@
 //! from flags and environment for scripts.
 use crate::logging;
 use heartlock_core::SystemClock;
-use heartlock_core::audit::{ActorKind, NewAuditEvent, Outcome};
+use heartlock_domain::users::NewAccount;
+use heartlock_domain::{Domain, Principal};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -59,45 +60,27 @@ pub async fn createsuperuser(args: SuperuserArgs) -> anyhow::Result<ExitCode> {
     logging::init(settings.log_format);
     let email = read_email(&args)?;
     let password = read_password(&args)?;
-    let state = heartlock_server::boot(settings, Arc::new(SystemClock)).await?;
-    let result = heartlock_server::services::users::create_user(
-        &state,
-        &email,
-        args.display_name.as_deref(),
-        &password,
-        "admin",
-        true,
+    let dom = Domain::boot(settings, Arc::new(SystemClock)).await?;
+    let result = heartlock_domain::users::create_superuser(
+        &dom,
+        &Principal::system("createsuperuser"),
+        NewAccount {
+            email: &email,
+            display_name: args.display_name.as_deref(),
+            password: &password,
+        },
     )
     .await;
     let outcome = match &result {
         Ok(user) => {
-            state
-                .audit
-                .record(NewAuditEvent {
-                    at_ms: state.clock.now_ms(),
-                    actor_kind: ActorKind::System,
-                    actor_id: None,
-                    actor_name: Some("createsuperuser".into()),
-                    action: "user.create_superuser".into(),
-                    project_id: None,
-                    environment_id: None,
-                    secret_key: None,
-                    ip: None,
-                    outcome: Outcome::Success,
-                    detail: Some(user.email.clone()),
-                })
-                .await;
             println!("superuser {} created", user.email);
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!(
-                "heartlock: cannot create the superuser: {}",
-                heartlock_server::api::error::describe(e)
-            );
+            eprintln!("heartlock: cannot create the superuser: {e}");
             ExitCode::from(1)
         }
     };
-    state.shutdown().await;
+    dom.shutdown().await;
     Ok(outcome)
 }

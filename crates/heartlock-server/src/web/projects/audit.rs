@@ -1,7 +1,6 @@
 //! /projects/{project}/audit: the project's audit events, newest first
 //! (project admins and owners).
-use super::{Head, Pager, open, signed_in, when};
-use crate::audit::AuditFilter;
+use super::{Head, Pager, fail, head, signed_in, when};
 use crate::state::AppState;
 use crate::web::errors::WebError;
 use crate::web::i18n::Tr;
@@ -11,7 +10,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use heartlock_core::audit::AuditEvent;
-use heartlock_core::roles::Action;
+use heartlock_domain::records::AuditFilter;
+use heartlock_domain::{audit, environments};
 use serde::Deserialize;
 
 pub struct EventRow {
@@ -42,7 +42,7 @@ pub struct AuditQuery {
     page: Option<String>,
 }
 
-fn row(tr: Tr, e: AuditEvent, envs: &[heartlock_store::EnvironmentRecord]) -> EventRow {
+fn row(tr: Tr, e: AuditEvent, envs: &[heartlock_domain::records::EnvironmentRecord]) -> EventRow {
     let e = e.event;
     let outcome = e.outcome.as_str();
     EventRow {
@@ -76,22 +76,21 @@ pub async fn page(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, WebError> {
     signed_in(&ctx)?;
-    let (p, head) = open(&state, &ctx, &project, Action::ReadAudit, "audit").await?;
-    let filter = AuditFilter {
-        project_id: Some(p.id.clone()),
-        ..Default::default()
-    };
     let wanted = Pager::requested(q.page.as_deref());
-    let (events, total) = crate::audit::list(
-        &state.store,
-        &state.audit,
-        &filter,
+    let (events, total) = audit::search(
+        &state,
+        &ctx.caller,
+        Some(&project),
+        AuditFilter::default(),
         Pager::PER_PAGE,
         Pager::offset(wanted),
     )
     .await
-    .map_err(|_| WebError::Internal)?;
-    let envs = (state.store.environments(&p.id).await).map_err(|_| WebError::Internal)?;
+    .map_err(|e| fail(&ctx, e))?;
+    let (_, envs) = environments::list(&state, &ctx.caller, &project)
+        .await
+        .map_err(|e| fail(&ctx, e))?;
+    let head = head(&state, &ctx, &project, "audit").await?;
     let rows = events.into_iter().map(|e| row(ctx.tr, e, &envs)).collect();
     Ok(render(&AuditPage {
         l: Layout::new(&ctx, "projects"),

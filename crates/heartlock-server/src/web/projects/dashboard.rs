@@ -1,6 +1,5 @@
 //! /projects: the projects the user can see, a search, a "new project" form.
 use super::{Pager, fail, is_htmx, problem, recoverable, signed_in, with_status};
-use crate::services::projects;
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::{WebError, urlencode};
@@ -11,6 +10,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use heartlock_domain::projects;
 use serde::Deserialize;
 
 pub struct ProjectRow {

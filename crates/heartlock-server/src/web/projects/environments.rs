@@ -1,9 +1,6 @@
 //! /projects/{project}/environments: list, add, rename, reorder, delete.
-//! The same steps as the API's environment handlers (access check with
-//! `ManageProject`, store call, cache invalidation, audit event).
-use super::{Head, fail, open, problem, recoverable, signed_in, with_status};
-use crate::services::environments;
-use crate::services::projects::environment;
+//! The same domain operations as the API's environment handlers.
+use super::{Head, fail, head, problem, recoverable, signed_in, with_status};
 use crate::state::AppState;
 use crate::web::auth_pages::Empty;
 use crate::web::csrf::CheckedForm;
@@ -15,8 +12,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use heartlock_core::roles::Action;
-use heartlock_store::{EnvironmentRecord, ProjectRecord};
+use heartlock_domain::environments;
+use heartlock_domain::records::EnvironmentRecord;
 use serde::Deserialize;
 
 type EnvPath = Path<(String, String)>;
@@ -40,12 +37,11 @@ async fn build(
     project: &str,
     form: Option<(String, String, String)>,
 ) -> Result<Response, WebError> {
-    let (p, head) = open(state, ctx, project, Action::ViewProject, "environments").await?;
-    let envs = state
-        .store
-        .environments(&p.id)
+    signed_in(ctx)?;
+    let (_, envs) = environments::list(state, &ctx.caller, project)
         .await
-        .map_err(|_| WebError::Internal)?;
+        .map_err(|e| fail(ctx, e))?;
+    let head = head(state, ctx, project, "environments").await?;
     let (error, slug, name) = match form {
         Some((e, s, n)) => (Some(e), s, n),
         None => (None, String::new(), String::new()),
@@ -72,27 +68,9 @@ pub async fn page(
 }
 
 /// The project and environment for a change, with `ManageProject` checked.
-async fn managed(
-    state: &AppState,
-    ctx: &WebCtx,
-    project: &str,
-    env: Option<&str>,
-) -> Result<(ProjectRecord, Option<EnvironmentRecord>), WebError> {
-    let (p, _) = open(state, ctx, project, Action::ManageProject, "environments").await?;
-    let e = match env {
-        Some(slug) => Some(
-            environment(state, &p, slug)
-                .await
-                .map_err(|e| fail(ctx, e))?,
-        ),
-        None => None,
-    };
-    Ok((p, e))
-}
-
 /// After a change (the service invalidated caches and audited it): go back.
-fn done(state: &AppState, p: &ProjectRecord, flash: &str) -> Response {
-    let to = format!("/projects/{}/environments", p.slug);
+fn done(state: &AppState, project: &str, flash: &str) -> Response {
+    let to = format!("/projects/{project}/environments");
     redirect_with_flash(state, &to, "ok", flash)
 }
 
@@ -109,18 +87,18 @@ pub async fn create(
     f: CheckedForm<NewEnv>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
-    let (p, _) = managed(&state, &ctx, &project, None).await?;
+    signed_in(&ctx)?;
     let slug = form.slug.trim();
     let created = environments::create(
         &state,
         &ctx.caller,
-        &p,
+        &project,
         slug,
         Some(form.name.trim()).filter(|n| !n.is_empty()),
     )
     .await;
     match created {
-        Ok(_) => Ok(done(&state, &p, "envs.created")),
+        Ok(_) => Ok(done(&state, &project, "envs.created")),
         Err(e) if recoverable(&e) => {
             let form = Some((problem(&ctx, &e), form.slug, form.name));
             let r = build(&state, &ctx, &project, form).await?;
@@ -141,10 +119,9 @@ pub async fn rename(
     f: CheckedForm<RenameForm>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
-    let (p, e) = managed(&state, &ctx, &project, Some(&env)).await?;
-    let e = e.ok_or(WebError::Internal)?;
+    signed_in(&ctx)?;
     if let Err(err) =
-        environments::update(&state, &ctx.caller, &p, &e, Some(&form.name), None).await
+        environments::update(&state, &ctx.caller, &project, &env, Some(&form.name), None).await
     {
         if !recoverable(&err) {
             return Err(fail(&ctx, err));
@@ -153,7 +130,7 @@ pub async fn rename(
         let r = build(&state, &ctx, &project, form).await?;
         return Ok(with_status(r, StatusCode::UNPROCESSABLE_ENTITY));
     }
-    Ok(done(&state, &p, "envs.renamed"))
+    Ok(done(&state, &project, "envs.renamed"))
 }
 
 #[derive(Deserialize)]
@@ -167,26 +144,16 @@ pub async fn reorder(
     f: CheckedForm<MoveForm>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
-    let (p, e) = managed(&state, &ctx, &project, Some(&env)).await?;
-    let e = e.ok_or(WebError::Internal)?;
-    let envs = state
-        .store
-        .environments(&p.id)
-        .await
-        .map_err(|_| WebError::Internal)?;
-    let at = envs
-        .iter()
-        .position(|x| x.id == e.id)
-        .ok_or(WebError::NotFound(ctx.tr))?;
-    let to = match form.direction.as_str() {
-        "up" => at.saturating_sub(1),
-        "down" => (at + 1).min(envs.len().saturating_sub(1)),
+    signed_in(&ctx)?;
+    let up = match form.direction.as_str() {
+        "up" => true,
+        "down" => false,
         _ => return Err(WebError::BadForm(ctx.tr)),
     };
-    environments::update(&state, &ctx.caller, &p, &e, None, Some(to as i64))
+    environments::shift(&state, &ctx.caller, &project, &env, up)
         .await
         .map_err(|err| fail(&ctx, err))?;
-    Ok(done(&state, &p, "envs.moved"))
+    Ok(done(&state, &project, "envs.moved"))
 }
 
 pub async fn delete(
@@ -195,10 +162,9 @@ pub async fn delete(
     f: CheckedForm<Empty>,
 ) -> Result<Response, WebError> {
     let ctx = f.ctx;
-    let (p, e) = managed(&state, &ctx, &project, Some(&env)).await?;
-    let e = e.ok_or(WebError::Internal)?;
-    environments::delete(&state, &ctx.caller, &p, &e)
+    signed_in(&ctx)?;
+    environments::delete(&state, &ctx.caller, &project, &env)
         .await
         .map_err(|err| fail(&ctx, err))?;
-    Ok(done(&state, &p, "envs.deleted"))
+    Ok(done(&state, &project, "envs.deleted"))
 }

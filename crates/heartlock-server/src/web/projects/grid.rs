@@ -2,8 +2,7 @@
 //! columns; values stay on the server until a cell is revealed. Rows where a
 //! key is missing somewhere or differs across environments are marked (the
 //! values are compared here, never sent).
-use super::{Head, open, signed_in};
-use crate::services::secrets;
+use super::{Head, fail, head, signed_in};
 use crate::state::AppState;
 use crate::web::errors::WebError;
 use crate::web::i18n::Tr;
@@ -12,7 +11,7 @@ use crate::web::{Layout, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use heartlock_core::roles::Action;
+use heartlock_domain::secrets;
 use std::collections::BTreeMap;
 
 /// One environment's value of one key, as shown in a cell.
@@ -128,23 +127,23 @@ pub async fn build(
     slug: &str,
     forms: Forms,
 ) -> Result<Response, WebError> {
-    let (project, head) = open(state, ctx, slug, Action::ReadSecrets, "secrets").await?;
-    let envs = state
-        .store
-        .environments(&project.id)
+    signed_in(ctx)?;
+    let (project, grid) = secrets::grid(state, &ctx.caller, slug)
         .await
-        .map_err(|_| WebError::Internal)?;
+        .map_err(|e| fail(ctx, e))?;
+    let head = head(state, ctx, slug, "secrets").await?;
     let mut values: BTreeMap<String, Vec<Option<(i64, String)>>> = BTreeMap::new();
-    for (i, env) in envs.iter().enumerate() {
-        let all = secrets::read_all(state, &ctx.caller, &project, env, "secret.list")
-            .await
-            .map_err(|e| super::fail(ctx, e))?;
+    let mut envs = Vec::with_capacity(grid.len());
+    for (i, (env, all)) in grid.into_iter().enumerate() {
         for s in all {
-            let slot = values
-                .entry(s.key)
-                .or_insert_with(|| vec![None; envs.len()]);
+            let slot = values.entry(s.key).or_default();
+            slot.resize(i + 1, None);
             slot[i] = Some((s.version, s.value));
         }
+        envs.push(env);
+    }
+    for slot in values.values_mut() {
+        slot.resize(envs.len(), None);
     }
     let cols: Vec<EnvCol> = envs
         .into_iter()

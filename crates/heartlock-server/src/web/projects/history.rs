@@ -1,7 +1,6 @@
 //! The versions of one secret, newest first, each masked until revealed,
 //! with "roll back to this version".
-use super::{Head, Pager, check_key, fail, is_htmx, open_env, recoverable, when};
-use crate::services::secrets::{self, PlainVersion};
+use super::{Head, Pager, check_key, fail, head, is_htmx, recoverable, when};
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::WebError;
@@ -12,10 +11,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use heartlock_core::roles::Action;
-use heartlock_store::ProjectRecord;
+use heartlock_domain::history::{self, Author};
+use heartlock_domain::secrets::{self, EnvRef};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 type KeyPath = Path<(String, String, String)>;
 
@@ -59,43 +57,6 @@ pub struct HistoryQuery {
     reveal: Option<String>,
 }
 
-/// "alice@example.com" or the token's name, for each version's author.
-async fn authors(
-    state: &AppState,
-    tr: Tr,
-    project: &ProjectRecord,
-    versions: &[PlainVersion],
-) -> Result<HashMap<String, String>, WebError> {
-    let mut names = HashMap::new();
-    for v in versions {
-        if let Some(id) = &v.author_user_id
-            && !names.contains_key(id)
-        {
-            let user = state
-                .store
-                .user_by_id(id)
-                .await
-                .map_err(|_| WebError::Internal)?;
-            names.insert(
-                id.clone(),
-                user.map(|u| u.email)
-                    .unwrap_or_else(|| tr.t("history.unknown")),
-            );
-        }
-    }
-    if versions.iter().any(|v| v.author_token_id.is_some()) {
-        let tokens = state
-            .store
-            .project_tokens(&project.id)
-            .await
-            .map_err(|_| WebError::Internal)?;
-        for t in tokens {
-            names.insert(t.id, tr.tf("history.token", &[("name", &t.name)]));
-        }
-    }
-    Ok(names)
-}
-
 pub async fn page(
     State(state): State<AppState>,
     ctx: WebCtx,
@@ -104,25 +65,25 @@ pub async fn page(
     Query(q): Query<HistoryQuery>,
 ) -> Result<Response, WebError> {
     check_key(&ctx, &key)?;
-    let (p, e, head) = open_env(&state, &ctx, &project, &env, Action::ReadSecrets).await?;
     let wanted = Pager::requested(q.page.as_deref());
-    let (versions, total) = secrets::history(
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
+    let h = history::page(
         &state,
         &ctx.caller,
-        &p,
-        &e,
+        at,
         &key,
         Pager::PER_PAGE,
         Pager::offset(wanted),
     )
     .await
     .map_err(|err| fail(&ctx, err))?;
-    let names = authors(&state, ctx.tr, &p, &versions).await?;
+    let head = head(&state, &ctx, &project, "secrets").await?;
+    let (versions, total, names) = (h.versions, h.total, h.authors);
     let reveal = q.reveal.as_deref().and_then(|r| r.parse::<i64>().ok());
-    let base = format!(
-        "/projects/{}/environments/{}/secrets/{}",
-        p.slug, e.slug, key
-    );
+    let base = format!("/projects/{project}/environments/{env}/secrets/{key}");
     let newest = versions
         .iter()
         .map(|v| v.version)
@@ -135,7 +96,11 @@ pub async fn page(
                 .author_user_id
                 .as_ref()
                 .or(v.author_token_id.as_ref())
-                .and_then(|id| names.get(id).cloned())
+                .and_then(|id| names.get(id))
+                .map(|a| match a {
+                    Author::User(email) => email.clone(),
+                    Author::Token(name) => ctx.tr.tf("history.token", &[("name", name)]),
+                })
                 .unwrap_or_else(|| ctx.tr.t("history.unknown"));
             VersionRow {
                 version: v.version,
@@ -162,7 +127,7 @@ pub async fn page(
         tr: ctx.tr,
         csrf: ctx.csrf.clone(),
         head,
-        env: e.name,
+        env: h.environment.name,
         key,
         pager: Pager::new(q.page.as_deref(), total, String::new()),
         base,
@@ -186,12 +151,12 @@ pub async fn rollback(
         .version
         .parse()
         .map_err(|_| WebError::BadForm(ctx.tr))?;
-    let (p, e, _) = open_env(&state, &ctx, &project, &env, Action::WriteSecrets).await?;
-    let to = format!(
-        "/projects/{}/environments/{}/secrets/{key}/history",
-        p.slug, e.slug
-    );
-    match secrets::rollback(&state, &ctx.caller, &p, &e, &key, version).await {
+    let to = format!("/projects/{project}/environments/{env}/secrets/{key}/history");
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
+    match secrets::rollback(&state, &ctx.caller, at, &key, version).await {
         Ok(_) => Ok(redirect_with_flash(
             &state,
             &to,

@@ -1,8 +1,6 @@
 //! /projects/{project}/members: who has which role; add by email, change
 //! a role, remove. Owner rules are the service's (`projects::set_member`).
-use super::{Head, fail, open, problem, signed_in, with_status};
-use crate::api::error::ApiError;
-use crate::services::projects as svc;
+use super::{Head, fail, head, problem, signed_in, with_status};
 use crate::state::AppState;
 use crate::web::auth_pages::Empty;
 use crate::web::csrf::CheckedForm;
@@ -14,8 +12,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use heartlock_core::roles::{Action, ProjectRole};
-use heartlock_store::ProjectRecord;
+use heartlock_core::roles::ProjectRole;
+use heartlock_domain::DomainError;
+use heartlock_domain::members::{self, Member};
 use serde::Deserialize;
 
 pub struct MemberRow {
@@ -48,19 +47,22 @@ async fn build(
     project: &str,
     form: Option<(String, String)>,
 ) -> Result<Response, WebError> {
-    let (p, head) = open(state, ctx, project, Action::ViewMembers, "members").await?;
+    signed_in(ctx)?;
+    let list = members::list(state, &ctx.caller, project)
+        .await
+        .map_err(|e| fail(ctx, e))?;
+    let head = head(state, ctx, project, "members").await?;
     let me = ctx.user.as_ref().map(|u| u.id.as_str()).unwrap_or_default();
-    let members = (state.store.members(&p.id).await)
-        .map_err(|_| WebError::Internal)?
+    let members = list
         .into_iter()
-        .map(|(u, role)| MemberRow {
+        .map(|Member { user: u, role }| MemberRow {
             is_you: u.id == me,
-            role_label: ctx.tr.t(&format!("role.{role}")),
+            role_label: ctx.tr.t(&format!("role.{}", role.as_str())),
             confirm: ctx.tr.tf("members.confirm_remove", &[("email", &u.email)]),
             user_id: u.id,
             email: u.email,
             display_name: u.display_name,
-            role,
+            role: role.as_str().to_string(),
         })
         .collect();
     let (error, email) = match form {
@@ -96,24 +98,26 @@ pub async fn page(
 async fn outcome(
     state: &AppState,
     ctx: &WebCtx,
-    p: &ProjectRecord,
-    result: Result<(), ApiError>,
+    project: &str,
+    result: Result<(), DomainError>,
     flash: &str,
     email: String,
 ) -> Result<Response, WebError> {
     let e = match result {
         Ok(()) => {
-            let to = format!("/projects/{}/members", p.slug);
+            let to = format!("/projects/{project}/members");
             return Ok(redirect_with_flash(state, &to, "ok", flash));
         }
         Err(e) => e,
     };
     let status = match &e {
-        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ApiError::Validation { .. } | ApiError::Conflict(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
+        DomainError::Validation { .. } | DomainError::Conflict(_) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         _ => return Err(fail(ctx, e)),
     };
-    let r = build(state, ctx, &p.slug, Some((problem(ctx, &e), email))).await?;
+    let r = build(state, ctx, project, Some((problem(ctx, &e), email))).await?;
     Ok(with_status(r, status))
 }
 
@@ -133,11 +137,11 @@ pub async fn add(
     f: CheckedForm<AddForm>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
-    let (p, _) = open(&state, &ctx, &project, Action::ManageMembers, "members").await?;
+    signed_in(&ctx)?;
     let role = parse_role(&ctx, &form.role)?;
-    let result = svc::set_member(&state, &ctx.caller, &p, &form.email, role).await;
+    let result = members::add(&state, &ctx.caller, &project, &form.email, role.as_str()).await;
     let result = result.map(|_| ());
-    outcome(&state, &ctx, &p, result, "members.added", form.email).await
+    outcome(&state, &ctx, &project, result, "members.added", form.email).await
 }
 
 #[derive(Deserialize)]
@@ -151,18 +155,23 @@ pub async fn change_role(
     f: CheckedForm<RoleForm>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
-    let (p, _) = open(&state, &ctx, &project, Action::ManageMembers, "members").await?;
+    signed_in(&ctx)?;
     let role = parse_role(&ctx, &form.role)?;
     // Only an existing member's role changes here (as in the API).
-    (state.store.membership_role(&p.id, &user_id).await)
-        .map_err(|_| WebError::Internal)?
-        .ok_or(WebError::NotFound(ctx.tr))?;
-    let user = (state.store.user_by_id(&user_id).await)
-        .map_err(|_| WebError::Internal)?
-        .ok_or(WebError::NotFound(ctx.tr))?;
-    let result = svc::set_member(&state, &ctx.caller, &p, &user.email, role).await;
+    let result = members::change_role(&state, &ctx.caller, &project, &user_id, role.as_str()).await;
+    if let Err(DomainError::NotFound(_)) = result {
+        return Err(WebError::NotFound(ctx.tr));
+    }
     let result = result.map(|_| ());
-    outcome(&state, &ctx, &p, result, "members.changed", String::new()).await
+    outcome(
+        &state,
+        &ctx,
+        &project,
+        result,
+        "members.changed",
+        String::new(),
+    )
+    .await
 }
 
 pub async fn remove(
@@ -171,10 +180,18 @@ pub async fn remove(
     f: CheckedForm<Empty>,
 ) -> Result<Response, WebError> {
     let ctx = f.ctx;
-    let (p, _) = open(&state, &ctx, &project, Action::ManageMembers, "members").await?;
-    let result = svc::remove_member(&state, &ctx.caller, &p, &user_id).await;
-    if let Err(ApiError::NotFound(_)) = result {
+    signed_in(&ctx)?;
+    let result = members::remove(&state, &ctx.caller, &project, &user_id).await;
+    if let Err(DomainError::NotFound(_)) = result {
         return Err(WebError::NotFound(ctx.tr));
     }
-    outcome(&state, &ctx, &p, result, "members.removed", String::new()).await
+    outcome(
+        &state,
+        &ctx,
+        &project,
+        result,
+        "members.removed",
+        String::new(),
+    )
+    .await
 }

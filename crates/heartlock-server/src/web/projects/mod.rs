@@ -11,17 +11,15 @@ mod members;
 mod secrets;
 mod tokens;
 
-use super::errors::{WebError, from_api};
+use super::errors::{WebError, from_domain};
 use super::session::WebCtx;
-use crate::api::error::ApiError;
-use crate::services::projects;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
-use heartlock_core::roles::{Action, Decision, authorize};
-use heartlock_store::{EnvironmentRecord, ProjectRecord};
+use heartlock_domain::DomainError;
+use heartlock_domain::projects;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Every route of this module; each one is also listed in `web::ROUTES`.
@@ -82,16 +80,9 @@ pub fn router() -> Router<AppState> {
         ))
 }
 
-/// What the caller may do on a project, to show only the controls that work
-/// (the services still check every request).
-#[derive(Debug, Clone, Copy)]
-pub struct Perms {
-    pub write: bool,
-    pub manage: bool,
-    pub members: bool,
-    pub tokens: bool,
-    pub audit: bool,
-}
+/// What the caller may do on a project (decided by the domain), to show
+/// only the controls that work; every operation still checks on its own.
+pub type Perms = heartlock_domain::projects::Permissions;
 
 /// The project header and tabs shared by every project page.
 pub struct Head {
@@ -112,27 +103,24 @@ pub fn signed_in(ctx: &WebCtx) -> Result<(), WebError> {
 /// A key that cannot exist is a page that does not exist.
 pub fn check_key(ctx: &WebCtx, key: &str) -> Result<(), WebError> {
     signed_in(ctx)?;
-    crate::services::secrets::validate_key(key).map_err(|_| WebError::NotFound(ctx.tr))
+    heartlock_domain::secrets::validate_key(key).map_err(|_| WebError::NotFound(ctx.tr))
 }
 
 /// A service error as a page.
-pub fn fail(ctx: &WebCtx, e: ApiError) -> WebError {
-    from_api(ctx.tr, &ctx.path, e)
+pub fn fail(ctx: &WebCtx, e: DomainError) -> WebError {
+    from_domain(ctx.tr, &ctx.path, e)
 }
 
 /// Errors a person can fix on the form they just sent.
-pub fn recoverable(e: &ApiError) -> bool {
+pub fn recoverable(e: &DomainError) -> bool {
     matches!(
         e,
-        ApiError::Validation { .. }
-            | ApiError::Conflict(_)
-            | ApiError::BadRequest(_)
-            | ApiError::TooLarge(_)
+        DomainError::Validation { .. } | DomainError::Conflict(_) | DomainError::TooLarge(_)
     )
 }
 
 /// A service error as a sentence for the form that was sent.
-pub fn problem(ctx: &WebCtx, e: &ApiError) -> String {
+pub fn problem(ctx: &WebCtx, e: &DomainError) -> String {
     let detail = crate::web::auth_pages::user_message(e);
     ctx.tr.tf("form.error", &[("detail", &detail)])
 }
@@ -147,60 +135,24 @@ pub fn with_status(mut r: Response, status: StatusCode) -> Response {
     r
 }
 
-/// Loads the project (checking `action`) and the caller's permissions on it.
-pub async fn open(
+/// The project header of a page: the project (which the caller must be able
+/// to see) and the caller's permissions on it. Pages call their own domain
+/// operation first, so a refused read or write is refused (and audited) there.
+pub async fn head(
     state: &AppState,
     ctx: &WebCtx,
     slug: &str,
-    action: Action,
-    tab: &'static str,
-) -> Result<(ProjectRecord, Head), WebError> {
-    signed_in(ctx)?;
-    let project = projects::access(state, &ctx.caller, slug, action)
-        .await
-        .map_err(|e| fail(ctx, e))?;
-    let head = head(state, ctx, &project, tab).await?;
-    Ok((project, head))
-}
-
-/// Loads a project and one environment (checking `action` there), with the
-/// caller's permissions.
-pub async fn open_env(
-    state: &AppState,
-    ctx: &WebCtx,
-    slug: &str,
-    env: &str,
-    action: Action,
-) -> Result<(ProjectRecord, EnvironmentRecord, Head), WebError> {
-    signed_in(ctx)?;
-    let (project, env) = projects::access_env(state, &ctx.caller, slug, env, action)
-        .await
-        .map_err(|e| fail(ctx, e))?;
-    let head = head(state, ctx, &project, "secrets").await?;
-    Ok((project, env, head))
-}
-
-async fn head(
-    state: &AppState,
-    ctx: &WebCtx,
-    project: &ProjectRecord,
     tab: &'static str,
 ) -> Result<Head, WebError> {
-    let subject = projects::subject(state, &ctx.caller, project, None)
+    signed_in(ctx)?;
+    let (project, perms) = projects::with_permissions(state, &ctx.caller, slug)
         .await
         .map_err(|e| fail(ctx, e))?;
-    let may = |a| authorize(subject, a) == Decision::Allow;
     Ok(Head {
-        slug: project.slug.clone(),
-        name: project.name.clone(),
+        slug: project.slug,
+        name: project.name,
         tab,
-        perms: Perms {
-            write: may(Action::WriteSecrets),
-            manage: may(Action::ManageProject),
-            members: may(Action::ManageMembers),
-            tokens: may(Action::ManageTokens),
-            audit: may(Action::ReadAudit),
-        },
+        perms,
     })
 }
 

@@ -1,10 +1,7 @@
 //! One secret from the grid: reveal, inline edit, delete; adding, importing
 //! a pasted .env, exporting an environment as a download.
 use super::grid::{self, Cell, Forms};
-use super::{
-    Head, check_key, fail, is_htmx, open_env, problem, recoverable, signed_in, with_status,
-};
-use crate::services::secrets::{self, Changes};
+use super::{Head, check_key, fail, head, is_htmx, problem, recoverable, signed_in, with_status};
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::WebError;
@@ -16,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use heartlock_core::formats::{Format, SecretMap};
-use heartlock_core::roles::Action;
+use heartlock_domain::secrets::{self, Changes, EnvRef};
 use serde::Deserialize;
 
 type KeyPath = Path<(String, String, String)>;
@@ -82,11 +79,15 @@ pub async fn reveal(
     Path((project, env, key)): KeyPath,
 ) -> Result<Response, WebError> {
     check_key(&ctx, &key)?;
-    let (p, e, head) = open_env(&state, &ctx, &project, &env, Action::ReadSecrets).await?;
-    let s = secrets::read_one(&state, &ctx.caller, &p, &e, &key)
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
+    let s = secrets::get(&state, &ctx.caller, at, &key)
         .await
         .map_err(|e| fail(&ctx, e))?;
-    let mut c = Cell::new(&p.slug, &e.slug, &key);
+    let head = head(&state, &ctx, &project, "secrets").await?;
+    let mut c = Cell::new(&project, &env, &key);
     (c.present, c.version, c.value) = (true, s.version, Some(s.value));
     if is_htmx(&headers) {
         return Ok(render(&CellPartial {
@@ -106,19 +107,24 @@ pub async fn edit(
     Path((project, env, key)): KeyPath,
 ) -> Result<Response, WebError> {
     check_key(&ctx, &key)?;
-    let (p, e, head) = open_env(&state, &ctx, &project, &env, Action::WriteSecrets).await?;
-    let mut c = Cell::new(&p.slug, &e.slug, &key);
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
     // A missing key is edited from empty: that sets it in this environment.
-    match secrets::read_one(&state, &ctx.caller, &p, &e, &key).await {
-        Ok(s) => (c.present, c.version, c.value) = (true, s.version, Some(s.value)),
-        Err(crate::api::error::ApiError::NotFound(_)) => {}
-        Err(err) => return Err(fail(&ctx, err)),
+    let current = secrets::get_for_edit(&state, &ctx.caller, at, &key)
+        .await
+        .map_err(|e| fail(&ctx, e))?;
+    let head = head(&state, &ctx, &project, "secrets").await?;
+    let mut c = Cell::new(&project, &env, &key);
+    if let Some(s) = current {
+        (c.present, c.version, c.value) = (true, s.version, Some(s.value));
     }
     if is_htmx(&headers) {
         return Ok(render(&EditPartial {
             tr: ctx.tr,
             csrf: ctx.csrf.clone(),
-            slug: p.slug,
+            slug: project,
             c,
             error: None,
         }));
@@ -140,8 +146,7 @@ async fn set_one(
     (project, env, key): (&str, &str, &str),
     value: &str,
     comment: &str,
-) -> Result<Result<(), (crate::api::error::ApiError, Head)>, WebError> {
-    let (p, e, head) = open_env(state, ctx, project, env, Action::WriteSecrets).await?;
+) -> Result<Result<(), (heartlock_domain::DomainError, Head)>, WebError> {
     let mut set = SecretMap::new();
     set.insert(key.to_string(), value.to_string());
     let changes = Changes {
@@ -150,9 +155,11 @@ async fn set_one(
         comment: Some(comment),
         action: "secret.write",
     };
-    match secrets::write(state, &ctx.caller, &p, &e, changes).await {
+    match secrets::write(state, &ctx.caller, EnvRef { project, env }, changes).await {
         Ok(_) => Ok(Ok(())),
-        Err(err) if recoverable(&err) => Ok(Err((err, head))),
+        Err(err) if recoverable(&err) => {
+            Ok(Err((err, head(state, ctx, project, "secrets").await?)))
+        }
         Err(err) => Err(fail(ctx, err)),
     }
 }
@@ -188,7 +195,6 @@ pub async fn delete(
 ) -> Result<Response, WebError> {
     let ctx = f.ctx;
     check_key(&ctx, &key)?;
-    let (p, e, _) = open_env(&state, &ctx, &project, &env, Action::WriteSecrets).await?;
     let keys = [key];
     let changes = Changes {
         set: &SecretMap::new(),
@@ -196,10 +202,14 @@ pub async fn delete(
         comment: None,
         action: "secret.delete",
     };
-    secrets::write(&state, &ctx.caller, &p, &e, changes)
+    let at = EnvRef {
+        project: &project,
+        env: &env,
+    };
+    secrets::write(&state, &ctx.caller, at, changes)
         .await
         .map_err(|e| fail(&ctx, e))?;
-    let to = format!("/projects/{}", p.slug);
+    let to = format!("/projects/{project}");
     Ok(redirect_with_flash(&state, &to, "ok", "grid.deleted"))
 }
 
@@ -255,18 +265,15 @@ pub async fn import(
     f: CheckedForm<ImportForm>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
-    let (p, e, _) = open_env(
-        &state,
-        &ctx,
-        &project,
-        &form.environment,
-        Action::WriteSecrets,
-    )
-    .await?;
-    match secrets::import(&state, &ctx.caller, &p, &e, Format::Dotenv, &form.content).await {
+    signed_in(&ctx)?;
+    let at = EnvRef {
+        project: &project,
+        env: &form.environment,
+    };
+    match secrets::import(&state, &ctx.caller, at, Format::Dotenv, &form.content).await {
         Ok(_) => Ok(redirect_with_flash(
             &state,
-            &format!("/projects/{}", p.slug),
+            &format!("/projects/{project}"),
             "ok",
             "grid.imported",
         )),
@@ -277,7 +284,7 @@ pub async fn import(
                     "grid.import_failed",
                     &[("detail", &crate::web::auth_pages::user_message(&err))],
                 )),
-                import_env: e.slug,
+                import_env: form.environment.clone(),
                 ..Forms::default()
             };
             let r = grid::build(&state, &ctx, &project, forms).await?;
@@ -309,12 +316,15 @@ pub async fn export(
         _ => return Err(WebError::BadForm(ctx.tr)),
     };
     let env = q.environment.as_deref().ok_or(WebError::BadForm(ctx.tr))?;
-    let (p, e, _) = open_env(&state, &ctx, &project, env, Action::ReadSecrets).await?;
-    let body = secrets::export(&state, &ctx.caller, &p, &e, format)
+    let at = EnvRef {
+        project: &project,
+        env,
+    };
+    let body = secrets::export(&state, &ctx.caller, at, format)
         .await
         .map_err(|err| fail(&ctx, err))?;
     // Slugs are [a-z0-9-]: safe inside the quoted file name.
-    let disposition = format!("attachment; filename=\"{}-{}.{ext}\"", p.slug, e.slug);
+    let disposition = format!("attachment; filename=\"{project}-{env}.{ext}\"");
     let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(

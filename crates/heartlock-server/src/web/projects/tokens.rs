@@ -1,7 +1,6 @@
 //! /projects/{project}/tokens: service tokens. A new token is shown once,
 //! in the response to the form that created it, never again.
-use super::{Head, fail, open, problem, recoverable, signed_in, when, with_status};
-use crate::services::tokens::{self as svc, NewToken};
+use super::{Head, fail, head, problem, recoverable, signed_in, when, with_status};
 use crate::state::AppState;
 use crate::web::auth_pages::Empty;
 use crate::web::csrf::CheckedForm;
@@ -13,8 +12,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use heartlock_core::roles::Action;
-use heartlock_store::{EnvironmentRecord, TokenRecord};
+use heartlock_domain::records::{EnvironmentRecord, TokenRecord};
+use heartlock_domain::tokens::{self as svc, NewToken};
 
 pub struct TokenRow {
     pub id: String,
@@ -57,7 +56,7 @@ fn row(tr: Tr, now: i64, t: TokenRecord, envs: &[EnvironmentRecord]) -> TokenRow
         .join(", ");
     let expired = t.expires_at.is_some_and(|at| at <= now);
     TokenRow {
-        access: tr.t(&format!("tokens.access_{}", t.access)),
+        access: tr.t(&format!("tokens.access_{}", t.access.as_str())),
         expires: t
             .expires_at
             .map(|at| when(Some(at)))
@@ -87,11 +86,13 @@ async fn build(
     created: Option<Created>,
     error: Option<String>,
 ) -> Result<Response, WebError> {
-    let (p, head) = open(state, ctx, project, Action::ManageTokens, "tokens").await?;
-    let envs = (state.store.environments(&p.id).await).map_err(|_| WebError::Internal)?;
+    signed_in(ctx)?;
+    let (_, tokens, envs) = svc::list(state, &ctx.caller, project)
+        .await
+        .map_err(|e| fail(ctx, e))?;
+    let head = head(state, ctx, project, "tokens").await?;
     let now = state.clock.now_ms();
-    let tokens = (state.store.project_tokens(&p.id).await)
-        .map_err(|_| WebError::Internal)?
+    let tokens = tokens
         .into_iter()
         .map(|t| row(ctx.tr, now, t, &envs))
         .collect();
@@ -149,7 +150,7 @@ pub async fn create(
     f: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
-    let (p, _) = open(&state, &ctx, &project, Action::ManageTokens, "tokens").await?;
+    signed_in(&ctx)?;
     let form = TokenForm::parse(form);
     let expires = form.expires.trim();
     let expires_in_days = match expires.parse::<u32>() {
@@ -174,11 +175,13 @@ pub async fn create(
         expires_in_days,
         allowed_cidrs: &cidrs,
     };
-    match svc::create(&state, &ctx.caller, &p, new).await {
-        Ok((record, token)) => {
+    match svc::create(&state, &ctx.caller, &project, new).await {
+        Ok(done) => {
             let created = Some(Created {
-                title: ctx.tr.tf("tokens.created_title", &[("name", &record.name)]),
-                token,
+                title: ctx
+                    .tr
+                    .tf("tokens.created_title", &[("name", &done.record.name)]),
+                token: done.token,
             });
             let r = build(&state, &ctx, &project, created, None).await?;
             Ok(with_status(r, StatusCode::CREATED))
@@ -197,10 +200,10 @@ pub async fn revoke(
     f: CheckedForm<Empty>,
 ) -> Result<Response, WebError> {
     let ctx = f.ctx;
-    let (p, _) = open(&state, &ctx, &project, Action::ManageTokens, "tokens").await?;
-    svc::revoke(&state, &ctx.caller, &p, &token_id)
+    signed_in(&ctx)?;
+    svc::revoke(&state, &ctx.caller, &project, &token_id)
         .await
         .map_err(|e| fail(&ctx, e))?;
-    let to = format!("/projects/{}/tokens", p.slug);
+    let to = format!("/projects/{project}/tokens");
     Ok(redirect_with_flash(&state, &to, "ok", "tokens.revoked"))
 }

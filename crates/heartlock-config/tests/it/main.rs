@@ -1,0 +1,7 @@
+//! Integration tests of heartlock-config, one binary (linked once).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod errors;
+mod layers;
+mod report;

@@ -1,0 +1,190 @@
+//! The `Domain` handle: everything an operation needs (store, keyring,
+//! cache, audit log, clock, settings), cheap to clone. The HTTP layer wraps
+//! it; CLI admin commands use it directly.
+use crate::audit::{AuditLog, AuditWriterHandle};
+use crate::cache::Cache;
+use crate::error::BootError;
+use crate::jwt::JwtKeys;
+use crate::keys::{self, KeySource};
+use crate::principal::Principal;
+use heartlock_config::Settings;
+use heartlock_core::roles::AnonymousPolicy;
+use heartlock_core::{Clock, Keyring};
+use heartlock_store::{Backend, DbTarget, Store, StoreError, StoreOptions};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Domain {
+    pub settings: Arc<Settings>,
+    /// Only the domain talks to the store.
+    pub(crate) store: Store,
+    pub keyring: SharedKeyring,
+    pub key_source: KeySource,
+    pub clock: Arc<dyn Clock>,
+    pub jwt: Arc<JwtKeys>,
+    pub(crate) cache: Arc<Cache>,
+    pub(crate) audit: AuditLog,
+    /// Taken once at shutdown to drain the audit queue.
+    audit_writer: Arc<Mutex<Option<AuditWriterHandle>>>,
+}
+
+/// Where the database is, from DATABASE_URL.
+pub fn db_target(settings: &Settings) -> Result<DbTarget, BootError> {
+    if settings.is_postgres() {
+        return Ok(DbTarget::Postgres(
+            settings.database_url.expose().to_string(),
+        ));
+    }
+    settings.sqlite_path().map(DbTarget::Sqlite).ok_or_else(|| {
+        BootError::Store(StoreError::Unavailable(
+            "DATABASE_URL: an in-memory SQLite database cannot be shared by the server".into(),
+        ))
+    })
+}
+
+pub(crate) async fn connect_store(settings: &Settings) -> Result<Store, BootError> {
+    let mut opts = StoreOptions::new(db_target(settings)?);
+    opts.conn_max_age = Duration::from_secs(settings.db_conn_max_age_secs);
+    Ok(Store::connect(&opts).await?)
+}
+
+/// Connects and applies every pending migration; returns how many there were.
+pub async fn migrate(settings: &Settings) -> Result<usize, BootError> {
+    let store = connect_store(settings).await?;
+    let pending = store.pending_migrations().await?;
+    store.migrate().await?;
+    store.close().await;
+    Ok(pending)
+}
+
+/// What `/readyz` and the admin status page report about the database.
+#[derive(Debug, Clone)]
+pub struct DatabaseStatus {
+    pub backend: Backend,
+    pub reachable: bool,
+    /// `None` when it could not be read.
+    pub pending_migrations: Option<usize>,
+}
+
+impl Domain {
+    /// Opens the database, applies migrations, resolves and checks the keys,
+    /// starts the audit writer and (PostgreSQL) the change listener.
+    pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<Domain, BootError> {
+        let (keyring, key_source) = keys::resolve_keyring(&settings)?;
+        let store = connect_store(&settings).await?;
+        store.migrate().await?;
+        crate::key_check::verify_key(&store, &keyring, &key_source, clock.now_ms()).await?;
+        let jwt = JwtKeys::load(&settings, &store, &keyring, clock.now_ms()).await?;
+        let (audit, audit_writer) = AuditLog::start(store.clone());
+        let cache = Arc::new(Cache::default());
+        crate::cache::spawn_listener(cache.clone(), &store);
+        if key_source == KeySource::Ephemeral {
+            tracing::warn!("encryption key source: ephemeral (see the warning above)");
+        } else {
+            tracing::info!(source = %key_source, keys = keyring.len(), "encryption key loaded");
+        }
+        Ok(Domain {
+            settings: Arc::new(settings),
+            store,
+            keyring: SharedKeyring::new(keyring),
+            key_source,
+            clock,
+            jwt: Arc::new(jwt),
+            cache,
+            audit,
+            audit_writer: Arc::new(Mutex::new(Some(audit_writer))),
+        })
+    }
+
+    /// Commits every queued audit event, stops the writer and closes the
+    /// database (idempotent).
+    pub async fn shutdown(&self) {
+        let handle = self.audit_writer.lock().ok().and_then(|mut h| h.take());
+        if let Some(h) = handle {
+            h.shutdown().await;
+        }
+        self.store.close().await;
+    }
+
+    /// The store, with its write transactions carrying `principal`.
+    pub(crate) fn store_as(&self, principal: &Principal) -> Store {
+        self.store.acting_as(principal.tx_actor())
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub(crate) fn anonymous_policy(&self) -> AnonymousPolicy {
+        match self.settings.policy_no_auth_default {
+            heartlock_config::NoAuthPolicy::Deny => AnonymousPolicy::Deny,
+            heartlock_config::NoAuthPolicy::ViewOnly => AnonymousPolicy::ViewOnly,
+            heartlock_config::NoAuthPolicy::AllowAll => AnonymousPolicy::AllowAll,
+        }
+    }
+
+    /// Resolves once every audit event recorded so far is committed.
+    pub async fn flush_audit(&self) {
+        self.audit.flush().await;
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.store.backend()
+    }
+
+    /// Database reachability and migration state (probes, status page).
+    pub async fn database_status(&self) -> DatabaseStatus {
+        DatabaseStatus {
+            backend: self.store.backend(),
+            reachable: self.store.ping().await.is_ok(),
+            pending_migrations: self.store.pending_migrations().await.ok(),
+        }
+    }
+
+    /// Forgets every cached token, project, environment and snapshot (here
+    /// only), e.g. after the database was changed behind the server's back.
+    pub fn clear_caches(&self) {
+        self.cache.clear();
+    }
+
+    /// Where the data lives now (the onboarding wizard may have moved it).
+    pub fn database_target(&self) -> DbTarget {
+        self.store.target()
+    }
+}
+
+/// The encryption keyring, usable as a `&Keyring` (Deref). The onboarding
+/// wizard may install the key it configured once, for every clone at once;
+/// until then the key resolved at start-up is used.
+#[derive(Clone)]
+pub struct SharedKeyring {
+    initial: Arc<Keyring>,
+    onboarded: Arc<OnceLock<Keyring>>,
+}
+
+impl SharedKeyring {
+    pub fn new(ring: Keyring) -> Self {
+        Self {
+            initial: Arc::new(ring),
+            onboarded: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Installs the onboarding key; false if one was installed already.
+    pub fn replace(&self, ring: Keyring) -> bool {
+        self.onboarded.set(ring).is_ok()
+    }
+
+    /// Whether the onboarding key replaced the start-up key.
+    pub fn replaced(&self) -> bool {
+        self.onboarded.get().is_some()
+    }
+}
+
+impl std::ops::Deref for SharedKeyring {
+    type Target = Keyring;
+    fn deref(&self) -> &Keyring {
+        self.onboarded.get().unwrap_or(&self.initial)
+    }
+}

@@ -1,0 +1,125 @@
+//! Environments of a project: list, create, rename, move, delete. Changing
+//! them needs `ManageProject`.
+use crate::Domain;
+use crate::audit_event::{EventExt, event};
+use crate::cache::{Change, changed};
+use crate::error::{DomainError, DomainResult};
+use crate::principal::Principal;
+use crate::projects::{access, environment, validate_name, validate_slug};
+use heartlock_core::audit::Outcome;
+use heartlock_core::ids;
+use heartlock_core::roles::Action;
+use heartlock_store::{EnvironmentRecord, ProjectRecord};
+
+async fn record(
+    dom: &Domain,
+    caller: &Principal,
+    p: &ProjectRecord,
+    env: &EnvironmentRecord,
+    action: &str,
+) {
+    let ev = event(dom, caller, action, Outcome::Success)
+        .project(&p.id)
+        .environment(&env.id)
+        .detail(env.slug.clone());
+    dom.audit.record(ev).await;
+}
+
+/// The environments of a project in order (ViewProject).
+pub async fn list(
+    dom: &Domain,
+    caller: &Principal,
+    slug: &str,
+) -> DomainResult<(ProjectRecord, Vec<EnvironmentRecord>)> {
+    let p = access(dom, caller, slug, Action::ViewProject).await?;
+    let envs = dom.store.environments(&p.id).await?;
+    Ok((p, envs))
+}
+
+/// Appends an environment; the name defaults to the slug.
+pub async fn create(
+    dom: &Domain,
+    caller: &Principal,
+    project: &str,
+    slug: &str,
+    name: Option<&str>,
+) -> DomainResult<EnvironmentRecord> {
+    let p = access(dom, caller, project, Action::ManageProject).await?;
+    validate_slug("slug", slug)?;
+    // No name means "same as the slug"; an explicit empty name is refused.
+    let name = validate_name("name", name.unwrap_or(slug))?;
+    let env = dom
+        .store_as(caller)
+        .create_environment(&ids::new_id(), &p.id, slug, &name, dom.now_ms())
+        .await?;
+    record(dom, caller, &p, &env, "environment.create").await;
+    Ok(env)
+}
+
+/// Renames and/or moves (0-based position; the others shift); returns the
+/// environment as it is now.
+pub async fn update(
+    dom: &Domain,
+    caller: &Principal,
+    project: &str,
+    env: &str,
+    name: Option<&str>,
+    position: Option<u32>,
+) -> DomainResult<EnvironmentRecord> {
+    let p = access(dom, caller, project, Action::ManageProject).await?;
+    let e = environment(dom, &p, env).await?;
+    if position.is_some_and(|n| n > i32::MAX as u32) {
+        return Err(DomainError::validation(
+            "position",
+            format!("must be 0 to {}", i32::MAX),
+        ));
+    }
+    let name = name.map(|n| validate_name("name", n)).transpose()?;
+    let result = dom
+        .store_as(caller)
+        .update_environment(&p.id, &e.id, name.as_deref(), position.map(i64::from))
+        .await;
+    changed(&dom.cache, &dom.store, Change::Project(p.id.clone())).await;
+    result?;
+    record(dom, caller, &p, &e, "environment.update").await;
+    environment(dom, &p, env).await
+}
+
+/// Deletes an environment with its secrets.
+pub async fn delete(
+    dom: &Domain,
+    caller: &Principal,
+    project: &str,
+    env: &str,
+) -> DomainResult<()> {
+    let p = access(dom, caller, project, Action::ManageProject).await?;
+    let e = environment(dom, &p, env).await?;
+    let result = dom.store_as(caller).delete_environment(&e.id).await;
+    changed(&dom.cache, &dom.store, Change::Project(p.id.clone())).await;
+    result?;
+    record(dom, caller, &p, &e, "environment.delete").await;
+    Ok(())
+}
+
+/// Moves an environment one place up (towards the first) or down.
+pub async fn shift(
+    dom: &Domain,
+    caller: &Principal,
+    project: &str,
+    env: &str,
+    up: bool,
+) -> DomainResult<EnvironmentRecord> {
+    let p = access(dom, caller, project, Action::ManageProject).await?;
+    let envs = dom.store.environments(&p.id).await?;
+    let at = envs
+        .iter()
+        .position(|x| x.slug == env)
+        .ok_or(DomainError::NotFound("environment not found"))?;
+    let to = if up {
+        at.saturating_sub(1)
+    } else {
+        (at + 1).min(envs.len().saturating_sub(1))
+    };
+    let to = u32::try_from(to).map_err(|_| DomainError::validation("position", "too large"))?;
+    update(dom, caller, project, env, None, Some(to)).await
+}

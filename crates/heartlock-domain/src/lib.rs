@@ -1,0 +1,37 @@
+//! Heartlock's domain layer. Every operation takes a [`Principal`] and, in
+//! one function, validates, authorises (core's `authorize`), seals or opens
+//! values, writes through the store, invalidates the cache and records the
+//! audit event, so no caller can forget one of them. No HTTP type lives here.
+pub mod admin;
+pub mod audit;
+mod audit_event;
+pub mod auth;
+mod cache;
+mod domain;
+pub mod environments;
+pub mod error;
+pub mod history;
+pub mod jwt;
+mod key_check;
+pub mod keys;
+pub mod members;
+pub mod onboarding;
+mod principal;
+pub mod projects;
+pub mod rotation;
+pub mod secrets;
+pub mod tokens;
+pub mod users;
+pub mod web_sessions;
+
+pub use domain::{DatabaseStatus, Domain, SharedKeyring, db_target, migrate};
+pub use error::{BootError, DomainError, DomainResult};
+pub use principal::{Actor, Principal};
+
+/// Records the domain hands out (read-only views of stored rows).
+pub mod records {
+    pub use heartlock_store::{
+        AuditFilter, Backend, DbTarget, EnvironmentRecord, ProjectRecord, SessionRecord,
+        TokenRecord, UserRecord, WebSessionRecord,
+    };
+}

@@ -1,0 +1,592 @@
+//! Secrets: reading decrypts, writing encrypts, the store sees ciphertext
+//! only. Each value is sealed to its version row (`secret_version:<id>`).
+use crate::Domain;
+use crate::audit_event::{EventExt, event};
+use crate::cache::{Change, changed};
+use crate::error::{DomainError, DomainResult};
+use crate::principal::{Actor, Principal};
+use crate::projects::{access, access_env};
+use heartlock_core::audit::Outcome;
+use heartlock_core::binding::secret_version_context;
+use heartlock_core::formats::{self, Format, SecretMap};
+use heartlock_core::ids;
+use heartlock_core::roles::Action;
+use heartlock_store::{
+    Author, EnvironmentRecord, ProjectRecord, SecretWrite, StoreError, StoredVersion,
+};
+
+pub const MAX_COMMENT_CHARS: usize = 500;
+pub const MAX_BATCH_KEYS: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct PlainSecret {
+    pub key: String,
+    pub value: String,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlainVersion {
+    pub version: i64,
+    /// `None` for a deletion.
+    pub value: Option<String>,
+    pub author_user_id: Option<String>,
+    pub author_token_id: Option<String>,
+    pub comment: Option<String>,
+    pub created_at: i64,
+}
+
+pub fn validate_key(key: &str) -> DomainResult<()> {
+    formats::names::validate_key(key).map_err(|e| DomainError::validation("key", e.to_string()))
+}
+
+fn validate_value(dom: &Domain, key: &str, value: &str) -> DomainResult<()> {
+    if value.len() > dom.settings.max_secret_bytes {
+        return Err(DomainError::TooLarge(format!(
+            "the value of {key} is {} bytes; the maximum is {} (HEARTLOCK_MAX_SECRET_BYTES)",
+            value.len(),
+            dom.settings.max_secret_bytes
+        )));
+    }
+    Ok(())
+}
+
+fn validate_comment(comment: Option<&str>) -> DomainResult<Option<String>> {
+    match comment.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) if c.chars().count() > MAX_COMMENT_CHARS => Err(DomainError::validation(
+            "comment",
+            format!("must be at most {MAX_COMMENT_CHARS} characters"),
+        )),
+        other => Ok(other.map(str::to_string)),
+    }
+}
+
+fn author(caller: &Principal) -> Author {
+    let token_id = match &caller.actor {
+        Actor::Token(t) => Some(t.id.clone()),
+        _ => None,
+    };
+    Author {
+        user_id: caller.user().map(|u| u.id.clone()),
+        token_id,
+    }
+}
+
+/// Where a value lives: its version row, environment and key.
+struct Place<'a> {
+    version_id: &'a str,
+    env_id: &'a str,
+    key: &'a str,
+}
+
+impl Place<'_> {
+    fn context(&self) -> String {
+        secret_version_context(self.version_id, self.env_id, self.key)
+    }
+}
+
+fn open(dom: &Domain, place: Place<'_>, ct: &str) -> DomainResult<String> {
+    let version_id = place.version_id;
+    let opened = dom.keyring.open(&place.context(), ct).map_err(|e| {
+        DomainError::Integrity(format!(
+            "stored secret version {version_id} cannot be decrypted: {e}"
+        ))
+    })?;
+    String::from_utf8(opened.plaintext.to_vec())
+        .map_err(|_| DomainError::Integrity(format!("secret version {version_id} is not UTF-8")))
+}
+
+fn seal(dom: &Domain, place: Place<'_>, value: &str) -> DomainResult<String> {
+    dom.keyring
+        .seal(&place.context(), value.as_bytes())
+        .map_err(|e| DomainError::Internal(e.to_string()))
+}
+
+/// Every live secret of an environment, decrypted, by key.
+async fn read_all_in(
+    dom: &Domain,
+    caller: &Principal,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    action: &str,
+) -> DomainResult<Vec<PlainSecret>> {
+    let stored = dom.cache.snapshot(&dom.store, &env.id).await?;
+    let mut out = Vec::with_capacity(stored.len());
+    for s in stored.iter() {
+        let place = Place {
+            version_id: &s.version_id,
+            env_id: &env.id,
+            key: &s.key,
+        };
+        let value = open(dom, place, &s.value_ct)?;
+        out.push(PlainSecret {
+            key: s.key.clone(),
+            value,
+            version: s.version,
+            updated_at: s.updated_at,
+        });
+    }
+    let ev = event(dom, caller, action, Outcome::Success)
+        .project(&project.id)
+        .environment(&env.id)
+        .detail(format!("{} secret(s)", out.len()));
+    dom.audit.record(ev).await;
+    Ok(out)
+}
+
+async fn read_one_in(
+    dom: &Domain,
+    caller: &Principal,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    key: &str,
+) -> DomainResult<PlainSecret> {
+    validate_key(key)?;
+    let s = dom
+        .store
+        .current_secret(&env.id, key)
+        .await?
+        .ok_or(DomainError::NotFound("secret not found"))?;
+    let place = Place {
+        version_id: &s.version_id,
+        env_id: &env.id,
+        key: &s.key,
+    };
+    let value = open(dom, place, &s.value_ct)?;
+    dom.audit
+        .record(
+            event(dom, caller, "secret.read", Outcome::Success)
+                .project(&project.id)
+                .environment(&env.id)
+                .key(key),
+        )
+        .await;
+    Ok(PlainSecret {
+        key: s.key,
+        value,
+        version: s.version,
+        updated_at: s.updated_at,
+    })
+}
+
+/// What one write request changes.
+pub struct Changes<'a> {
+    pub set: &'a SecretMap,
+    pub delete: &'a [String],
+    pub comment: Option<&'a str>,
+    /// Audit action for the sets (deletions are `secret.delete`).
+    pub action: &'a str,
+}
+
+/// One write batch: sets and deletes, validated in full before anything is
+/// stored, then applied in one transaction.
+async fn write_in(
+    dom: &Domain,
+    caller: &Principal,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    changes: Changes<'_>,
+) -> DomainResult<Vec<(String, i64)>> {
+    let Changes {
+        set,
+        delete,
+        comment,
+        action,
+    } = changes;
+    if set.len() + delete.len() > MAX_BATCH_KEYS {
+        return Err(DomainError::TooLarge(format!(
+            "at most {MAX_BATCH_KEYS} keys per request"
+        )));
+    }
+    let comment = validate_comment(comment)?;
+    let mut writes = Vec::with_capacity(set.len() + delete.len());
+    for (key, value) in set {
+        validate_key(key)?;
+        validate_value(dom, key, value)?;
+        let version_id = ids::new_id();
+        let ct = seal(
+            dom,
+            Place {
+                version_id: &version_id,
+                env_id: &env.id,
+                key,
+            },
+            value,
+        )?;
+        writes.push(SecretWrite {
+            key: key.clone(),
+            version_id,
+            value_ct: Some(ct),
+            comment: comment.clone(),
+        });
+    }
+    for key in delete {
+        validate_key(key)?;
+        if set.contains_key(key) {
+            return Err(DomainError::validation(
+                "delete",
+                format!("{key} is both set and deleted"),
+            ));
+        }
+        writes.push(SecretWrite {
+            key: key.clone(),
+            version_id: ids::new_id(),
+            value_ct: None,
+            comment: comment.clone(),
+        });
+    }
+    let result = dom
+        .store_as(caller)
+        .write_secrets(&env.id, &writes, &author(caller), dom.now_ms())
+        .await;
+    // Invalidate even on failure: the cache must never be newer than the database's answer.
+    changed(&dom.cache, &dom.store, Change::Environment(env.id.clone())).await;
+    let written = result.map_err(|e| match e {
+        StoreError::NotFound => DomainError::NotFound("secret not found (nothing was written)"),
+        other => other.into(),
+    })?;
+    for w in &writes {
+        let act = if w.value_ct.is_some() {
+            action
+        } else {
+            "secret.delete"
+        };
+        dom.audit
+            .record(
+                event(dom, caller, act, Outcome::Success)
+                    .project(&project.id)
+                    .environment(&env.id)
+                    .key(&w.key),
+            )
+            .await;
+    }
+    Ok(written.into_iter().map(|w| (w.key, w.version)).collect())
+}
+
+fn plain_version(
+    dom: &Domain,
+    env: &EnvironmentRecord,
+    key: &str,
+    v: StoredVersion,
+) -> DomainResult<PlainVersion> {
+    let value = match &v.value_ct {
+        Some(ct) if v.deleted == 0 => {
+            let place = Place {
+                version_id: &v.version_id,
+                env_id: &env.id,
+                key,
+            };
+            Some(open(dom, place, ct)?)
+        }
+        _ => None,
+    };
+    Ok(PlainVersion {
+        version: v.version,
+        value,
+        author_user_id: v.author_user_id,
+        author_token_id: v.author_token_id,
+        comment: v.comment,
+        created_at: v.created_at,
+    })
+}
+
+pub(crate) async fn history_in(
+    dom: &Domain,
+    caller: &Principal,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    key: &str,
+    limit: i64,
+    offset: i64,
+) -> DomainResult<(Vec<PlainVersion>, i64)> {
+    validate_key(key)?;
+    let (versions, total) = dom
+        .store
+        .secret_history(&env.id, key, limit, offset)
+        .await?;
+    if total == 0 {
+        return Err(DomainError::NotFound("secret not found"));
+    }
+    let out = versions
+        .into_iter()
+        .map(|v| plain_version(dom, env, key, v))
+        .collect::<DomainResult<Vec<_>>>()?;
+    dom.audit
+        .record(
+            event(dom, caller, "secret.history", Outcome::Success)
+                .project(&project.id)
+                .environment(&env.id)
+                .key(key),
+        )
+        .await;
+    Ok((out, total))
+}
+
+/// Writes a new version equal to an old one.
+async fn rollback_in(
+    dom: &Domain,
+    caller: &Principal,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    key: &str,
+    version: i64,
+) -> DomainResult<i64> {
+    validate_key(key)?;
+    let old = dom
+        .store
+        .secret_version(&env.id, key, version)
+        .await?
+        .ok_or(DomainError::NotFound("version not found"))?;
+    let old = plain_version(dom, env, key, old)?;
+    let Some(value) = old.value else {
+        return Err(DomainError::validation(
+            "version",
+            "that version is a deletion; delete the secret instead",
+        ));
+    };
+    let mut set = SecretMap::new();
+    set.insert(key.to_string(), value);
+    let comment = format!("rollback to version {version}");
+    let written = write_in(
+        dom,
+        caller,
+        project,
+        env,
+        Changes {
+            set: &set,
+            delete: &[],
+            comment: Some(&comment),
+            action: "secret.rollback",
+        },
+    )
+    .await?;
+    Ok(written.first().map(|(_, v)| *v).unwrap_or_default())
+}
+
+/// One key across every environment of the project (None where missing).
+async fn compare_in(
+    dom: &Domain,
+    caller: &Principal,
+    project: &ProjectRecord,
+    key: &str,
+) -> DomainResult<Vec<(EnvironmentRecord, Option<PlainSecret>)>> {
+    validate_key(key)?;
+    let mut envs = dom.store.environments(&project.id).await?;
+    // A service token sees only the environments it was given.
+    if let Actor::Token(token) = &caller.actor {
+        envs.retain(|e| token.environments.contains(&e.id));
+    }
+    let found = dom.store.secret_across(&project.id, key).await?;
+    let mut out = Vec::with_capacity(envs.len());
+    for env in envs {
+        let secret = match found.iter().find(|(e, _)| *e == env.id) {
+            Some((_, s)) => Some(PlainSecret {
+                key: s.key.clone(),
+                value: open(
+                    dom,
+                    Place {
+                        version_id: &s.version_id,
+                        env_id: &env.id,
+                        key: &s.key,
+                    },
+                    &s.value_ct,
+                )?,
+                version: s.version,
+                updated_at: s.updated_at,
+            }),
+            None => None,
+        };
+        out.push((env, secret));
+    }
+    dom.audit
+        .record(
+            event(dom, caller, "secret.compare", Outcome::Success)
+                .project(&project.id)
+                .key(key),
+        )
+        .await;
+    Ok(out)
+}
+
+/// Parses a document and writes it as one batch; nothing is written when
+/// any line or key is bad.
+async fn import_in(
+    dom: &Domain,
+    caller: &Principal,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    format: Format,
+    content: &str,
+) -> DomainResult<Vec<(String, i64)>> {
+    let parsed = formats::parse(format, content)
+        .map_err(|e| DomainError::validation("content", e.to_string()))?;
+    if parsed.is_empty() {
+        return Err(DomainError::validation("content", "no secrets found"));
+    }
+    let comment = format!("import ({})", format.as_str());
+    write_in(
+        dom,
+        caller,
+        project,
+        env,
+        Changes {
+            set: &parsed,
+            delete: &[],
+            comment: Some(&comment),
+            action: "secret.import",
+        },
+    )
+    .await
+}
+
+async fn export_in(
+    dom: &Domain,
+    caller: &Principal,
+    project: &ProjectRecord,
+    env: &EnvironmentRecord,
+    format: Format,
+) -> DomainResult<String> {
+    let all = read_all_in(dom, caller, project, env, "secret.export").await?;
+    let map: SecretMap = all.into_iter().map(|s| (s.key, s.value)).collect();
+    if format == Format::Json {
+        // The hot path: serde_json's compact writer is the fastest here.
+        return serde_json::to_string(&map).map_err(|e| DomainError::Internal(e.to_string()));
+    }
+    formats::render(format, &map).map_err(|e| DomainError::validation("format", e.to_string()))
+}
+
+/// Where a request points: a project slug and an environment slug.
+#[derive(Debug, Clone, Copy)]
+pub struct EnvRef<'a> {
+    pub project: &'a str,
+    pub env: &'a str,
+}
+
+/// Every live secret of an environment (ReadSecrets), audited as `secret.list`.
+pub async fn list(
+    dom: &Domain,
+    caller: &Principal,
+    at: EnvRef<'_>,
+) -> DomainResult<Vec<PlainSecret>> {
+    let (p, e) = access_env(dom, caller, at.project, at.env, Action::ReadSecrets).await?;
+    read_all_in(dom, caller, &p, &e, "secret.list").await
+}
+
+/// The whole environment rendered in `format` (ReadSecrets): the hot path.
+pub async fn export(
+    dom: &Domain,
+    caller: &Principal,
+    at: EnvRef<'_>,
+    format: Format,
+) -> DomainResult<String> {
+    let (p, e) = access_env(dom, caller, at.project, at.env, Action::ReadSecrets).await?;
+    export_in(dom, caller, &p, &e, format).await
+}
+
+/// One secret (ReadSecrets).
+pub async fn get(
+    dom: &Domain,
+    caller: &Principal,
+    at: EnvRef<'_>,
+    key: &str,
+) -> DomainResult<PlainSecret> {
+    let (p, e) = access_env(dom, caller, at.project, at.env, Action::ReadSecrets).await?;
+    read_one_in(dom, caller, &p, &e, key).await
+}
+
+/// Sets and deletes in one atomic batch (WriteSecrets); returns the new
+/// version of each key.
+pub async fn write(
+    dom: &Domain,
+    caller: &Principal,
+    at: EnvRef<'_>,
+    changes: Changes<'_>,
+) -> DomainResult<Vec<(String, i64)>> {
+    let (p, e) = access_env(dom, caller, at.project, at.env, Action::WriteSecrets).await?;
+    if changes.set.is_empty() && changes.delete.is_empty() {
+        return Err(DomainError::validation("set", "nothing to write"));
+    }
+    write_in(dom, caller, &p, &e, changes).await
+}
+
+/// The versions of one key, newest first (ReadSecrets).
+pub async fn history(
+    dom: &Domain,
+    caller: &Principal,
+    at: EnvRef<'_>,
+    key: &str,
+    limit: i64,
+    offset: i64,
+) -> DomainResult<(Vec<PlainVersion>, i64)> {
+    let (p, e) = access_env(dom, caller, at.project, at.env, Action::ReadSecrets).await?;
+    history_in(dom, caller, &p, &e, key, limit, offset).await
+}
+
+/// Writes a new version equal to `version` (WriteSecrets).
+pub async fn rollback(
+    dom: &Domain,
+    caller: &Principal,
+    at: EnvRef<'_>,
+    key: &str,
+    version: i64,
+) -> DomainResult<i64> {
+    let (p, e) = access_env(dom, caller, at.project, at.env, Action::WriteSecrets).await?;
+    rollback_in(dom, caller, &p, &e, key, version).await
+}
+
+/// Imports a document as one batch (WriteSecrets).
+pub async fn import(
+    dom: &Domain,
+    caller: &Principal,
+    at: EnvRef<'_>,
+    format: Format,
+    content: &str,
+) -> DomainResult<Vec<(String, i64)>> {
+    let (p, e) = access_env(dom, caller, at.project, at.env, Action::WriteSecrets).await?;
+    import_in(dom, caller, &p, &e, format, content).await
+}
+
+/// One key across every environment the caller may read (ReadSecrets).
+pub async fn compare(
+    dom: &Domain,
+    caller: &Principal,
+    project: &str,
+    key: &str,
+) -> DomainResult<Vec<(EnvironmentRecord, Option<PlainSecret>)>> {
+    let p = access(dom, caller, project, Action::ReadSecrets).await?;
+    compare_in(dom, caller, &p, key).await
+}
+
+/// Every environment of a project with its live secrets (ReadSecrets),
+/// for the grid. Each environment read is audited.
+pub async fn grid(
+    dom: &Domain,
+    caller: &Principal,
+    project: &str,
+) -> DomainResult<(ProjectRecord, Vec<(EnvironmentRecord, Vec<PlainSecret>)>)> {
+    let p = access(dom, caller, project, Action::ReadSecrets).await?;
+    let envs = dom.store.environments(&p.id).await?;
+    let mut out = Vec::with_capacity(envs.len());
+    for env in envs {
+        let all = read_all_in(dom, caller, &p, &env, "secret.list").await?;
+        out.push((env, all));
+    }
+    Ok((p, out))
+}
+
+/// One secret to edit (WriteSecrets): its current value, or `None` when the
+/// key is not set in this environment yet.
+pub async fn get_for_edit(
+    dom: &Domain,
+    caller: &Principal,
+    at: EnvRef<'_>,
+    key: &str,
+) -> DomainResult<Option<PlainSecret>> {
+    let (p, e) = access_env(dom, caller, at.project, at.env, Action::WriteSecrets).await?;
+    match read_one_in(dom, caller, &p, &e, key).await {
+        Ok(s) => Ok(Some(s)),
+        Err(DomainError::NotFound(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
+}

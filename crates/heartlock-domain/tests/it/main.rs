@@ -1,0 +1,8 @@
+//! Integration tests of the domain against real databases (SQLite and
+//! PostgreSQL), without HTTP. One binary, linked once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod audit_writer;
+mod fail_closed;
+mod support;
+mod tx_actor;

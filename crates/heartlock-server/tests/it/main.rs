@@ -1,0 +1,22 @@
+//! Integration tests of the HTTP server, one binary (linked once).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod common;
+
+mod api_auth;
+mod api_authz_matrix;
+mod api_no_leaks;
+mod api_secrets;
+mod api_tokens;
+mod encryption;
+mod hardening;
+mod middleware_common;
+mod middleware_csrf;
+mod middleware_host;
+mod middleware_misc;
+mod middleware_tls;
+mod web_admin;
+mod web_authz_matrix;
+mod web_onboarding;
+mod web_projects;

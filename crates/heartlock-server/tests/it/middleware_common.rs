@@ -1,0 +1,70 @@
+//! Shared helpers for the middleware integration tests (not a test target
+//! on its own).
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::routing::get;
+use heartlock_server::middleware::{HttpPolicy, harden};
+use http::{Request, Response};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+pub fn policy() -> HttpPolicy {
+    HttpPolicy {
+        debug: false,
+        allowed_hosts: vec!["example.com".into(), ".example.org".into()],
+        secure_ssl_redirect: true,
+        cors_allowed_origins: vec!["https://app.example.com".into()],
+        csrf_trusted_origins: vec!["https://trusted.example.net".into()],
+        base_url: None,
+        max_body_bytes: 16,
+    }
+}
+
+pub fn app(policy: HttpPolicy) -> Router {
+    let router = Router::new()
+        .route(
+            "/x",
+            get(|| async { "get" }).post(|body: Bytes| async move { body }),
+        )
+        .route("/api/thing", get(|| async { "secret" }))
+        .route("/healthz", get(|| async { "ok" }));
+    harden(router, Arc::new(policy))
+}
+
+/// A request builder for `uri` on `example.com` that the proxy marks HTTPS.
+pub fn secure(method: &str, uri: &str) -> http::request::Builder {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "example.com")
+        .header("x-forwarded-proto", "https")
+}
+
+pub async fn send(app: Router, req: Request<Body>) -> Response<Body> {
+    match app.oneshot(req).await {
+        Ok(res) => res,
+        Err(never) => match never {},
+    }
+}
+
+pub async fn body_string(res: Response<Body>) -> String {
+    let bytes = res
+        .into_body()
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+pub fn header<'a>(res: &'a Response<Body>, name: &str) -> Option<&'a str> {
+    res.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+pub fn is_problem(res: &Response<Body>) -> bool {
+    header(res, "content-type") == Some("application/problem+json")
+}

@@ -1,0 +1,633 @@
+//! The authorization matrix of the web UI: EVERY route of `web::ROUTES`
+//! against every kind of visitor, with the exact answer expected in each
+//! cell. A web route added without a row here fails the test. Requests go
+//! through real browser sessions (the login form, cookie jars, CSRF tokens
+//! scraped from the pages); every form carries a valid CSRF token, so a
+//! cell tests authorization, not CSRF. Destructive forms act on throwaway
+//! fixtures made for the cell, and where the form's effect can be read back
+//! from the store, a refused form must also have changed nothing.
+#[path = "common/web.rs"]
+mod web;
+
+use std::collections::BTreeSet;
+use web::{ENV, KEY, LOGIN_USER, OTHER_PROJECT, PASSWORD, PROJECT, Principal, Reply, World};
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Home,
+    LoginPage,
+    Login,
+    RegisterPage,
+    Register,
+    Logout,
+    SetLocale,
+    Account,
+    ChangePassword,
+    SignOutEverywhere,
+    Static,
+    OnboardingPage,
+    Onboarding,
+    OnboardingTestDb,
+    AdminIndex,
+    AdminUsers,
+    AdminSetRole,
+    AdminDisable,
+    AdminEnable,
+    AdminAudit,
+    AdminStatus,
+    Projects,
+    CreateProject,
+    Grid,
+    AddSecret,
+    Import,
+    Export,
+    Reveal,
+    Save,
+    Edit,
+    DeleteSecret,
+    History,
+    Rollback,
+    Environments,
+    CreateEnv,
+    RenameEnv,
+    MoveEnv,
+    DeleteEnv,
+    Members,
+    AddMember,
+    /// Granting the owner role takes an owner.
+    AddOwner,
+    ChangeRole,
+    /// Taking the owner role away takes an owner.
+    DemoteOwner,
+    /// A user who is a member of the other project only: not found here.
+    ChangeRoleForeign,
+    RemoveMember,
+    /// Removing an owner takes an owner.
+    RemoveOwner,
+    RemoveForeignMember,
+    Tokens,
+    CreateToken,
+    RevokeToken,
+    /// A token of the other project, through this project's route.
+    RevokeForeignToken,
+    ProjectAudit,
+}
+
+/// What a cell must answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// This status (and no redirect).
+    Status(u16),
+    /// 303 to the login page, with `?next=` to come back.
+    Login,
+    /// 303 to exactly this location (a trailing `*`: starting with it).
+    See(&'static str),
+}
+
+impl Expect {
+    fn matches(self, r: &Reply) -> bool {
+        match self {
+            Expect::Status(s) => r.status == s && r.location.is_empty(),
+            Expect::Login => r.status == 303 && r.location.starts_with("/login?next="),
+            Expect::See(to) => {
+                r.status == 303
+                    && match to.strip_suffix('*') {
+                        Some(prefix) => r.location.starts_with(prefix),
+                        None => r.location == to,
+                    }
+            }
+        }
+    }
+
+    /// Whether the form was allowed to do its work.
+    fn allowed(self) -> bool {
+        match self {
+            Expect::Status(s) => (200..300).contains(&s),
+            Expect::Login => false,
+            Expect::See(_) => true,
+        }
+    }
+
+    fn short(self) -> String {
+        match self {
+            Expect::Status(s) => s.to_string(),
+            Expect::Login => "login".into(),
+            Expect::See(_) => "303".into(),
+        }
+    }
+}
+
+/// The page's `<title>`, to tell an error page from the page wanted.
+fn title(html: &str) -> String {
+    let Some(start) = html.find("<title>") else {
+        return String::new();
+    };
+    let rest = &html[start + 7..];
+    let end = rest.find("</title>").unwrap_or(rest.len());
+    format!(" \"{}\"", rest[..end].trim())
+}
+
+fn short(r: &Reply) -> String {
+    if r.status == 303 && r.location.starts_with("/login?next=") {
+        "login".into()
+    } else {
+        r.status.to_string()
+    }
+}
+
+/// One row: a route (or a variant of one) and the answer per principal, in
+/// the order of [`Principal::ALL`].
+struct Row {
+    op: Op,
+    method: &'static str,
+    path: String,
+    expect: [Expect; 7],
+}
+
+const P: &str = "/projects/{project}";
+const K: &str = "/projects/{project}/environments/{env}/secrets/{key}";
+/// The concrete pages of the main project.
+const MAIN: &str = "/projects/main-app";
+const MAIN_KEY: &str = "/projects/main-app/environments/development/secrets/SHARED_KEY";
+
+#[rustfmt::skip]
+fn table() -> Vec<Row> {
+    use Expect::{Login as L, See};
+    let row = |op, method, path: &str, expect| Row { op, method, path: path.to_string(), expect };
+    let (ok, no, nf) = (Expect::Status(200), Expect::Status(403), Expect::Status(404));
+    // Project pages: reading (viewer and up), writing secrets (member and
+    // up), managing (project admin and up); an outsider sees nothing.
+    let read = [L, ok, ok, ok, ok, nf, ok];
+    let write = |to| [L, no, See(to), See(to), See(to), nf, See(to)];
+    let manage = |to| [L, no, no, See(to), See(to), nf, See(to)];
+    let owners = |to| [L, no, no, no, See(to), nf, See(to)];
+    let admin_page = [L, no, no, no, no, no, ok];
+    let admin_form = [L, no, no, no, no, no, See("/admin/users")];
+    let signed_in = |e| [L, e, e, e, e, e, e];
+    let everyone = |e| [e; 7];
+    let envs = "/projects/main-app/environments";
+    let members = "/projects/main-app/members";
+    //            anon viewer member admin owner outsider srvadmin
+    vec![
+        row(Op::Home,              "GET",  "/",                      [See("/login"), See("/projects"), See("/projects"), See("/projects"), See("/projects"), See("/projects"), See("/projects")]),
+        row(Op::LoginPage,         "GET",  "/login",                 [ok, See("/"), See("/"), See("/"), See("/"), See("/"), See("/")]),
+        // From a throwaway browser (signing in replaces its session).
+        row(Op::Login,             "POST", "/login",                 everyone(See("/"))),
+        row(Op::RegisterPage,      "GET",  "/register",              everyone(ok)),
+        row(Op::Register,          "POST", "/register",              everyone(See("/projects"))),
+        row(Op::Logout,            "POST", "/logout",                everyone(See("/login"))),
+        row(Op::SetLocale,         "POST", "/set-locale",            everyone(See("/"))),
+        row(Op::Account,           "GET",  "/account",               signed_in(ok)),
+        row(Op::ChangePassword,    "POST", "/account/password",      signed_in(See("/account"))),
+        row(Op::SignOutEverywhere, "POST", "/account/sign-out-everywhere", signed_in(See("/login"))),
+        row(Op::Static,            "GET",  "/static/{*path}",        everyone(ok)),
+        // An administrator exists: the wizard is gone for everyone.
+        row(Op::OnboardingPage,    "GET",  "/onboarding",            everyone(nf)),
+        row(Op::Onboarding,        "POST", "/onboarding",            everyone(nf)),
+        row(Op::OnboardingTestDb,  "POST", "/onboarding/test-database", everyone(nf)),
+        row(Op::AdminIndex,        "GET",  "/admin",                 [L, no, no, no, no, no, See("/admin/users")]),
+        row(Op::AdminUsers,        "GET",  "/admin/users",           admin_page),
+        row(Op::AdminSetRole,      "POST", "/admin/users/{user_id}/role",    admin_form),
+        row(Op::AdminDisable,      "POST", "/admin/users/{user_id}/disable", admin_form),
+        row(Op::AdminEnable,       "POST", "/admin/users/{user_id}/enable",  admin_form),
+        row(Op::AdminAudit,        "GET",  "/admin/audit",           admin_page),
+        row(Op::AdminStatus,       "GET",  "/admin/status",          admin_page),
+        row(Op::Projects,          "GET",  "/projects",              signed_in(ok)),
+        row(Op::CreateProject,     "POST", "/projects",              signed_in(See("/projects/created-*"))),
+        row(Op::Grid,              "GET",  P,                        read),
+        row(Op::AddSecret,         "POST", &format!("{P}/secrets"),  write(MAIN)),
+        row(Op::Import,            "POST", &format!("{P}/import"),   write(MAIN)),
+        row(Op::Export,            "GET",  &format!("{P}/export"),   read),
+        row(Op::Reveal,            "GET",  K,                        read),
+        row(Op::Save,              "POST", K,                        write(MAIN)),
+        row(Op::Edit,              "GET",  &format!("{K}/edit"),     [L, no, ok, ok, ok, nf, ok]),
+        row(Op::DeleteSecret,      "POST", &format!("{K}/delete"),   write(MAIN)),
+        row(Op::History,           "GET",  &format!("{K}/history"),  read),
+        row(Op::Rollback,          "POST", &format!("{K}/rollback"), write("/projects/main-app/environments/development/secrets/SHARED_KEY/history")),
+        row(Op::Environments,      "GET",  &format!("{P}/environments"), read),
+        row(Op::CreateEnv,         "POST", &format!("{P}/environments"), manage(envs)),
+        row(Op::RenameEnv,         "POST", &format!("{P}/environments/{{env}}/rename"), manage(envs)),
+        row(Op::MoveEnv,           "POST", &format!("{P}/environments/{{env}}/move"),   manage(envs)),
+        row(Op::DeleteEnv,         "POST", &format!("{P}/environments/{{env}}/delete"), manage(envs)),
+        row(Op::Members,           "GET",  &format!("{P}/members"),  read),
+        row(Op::AddMember,         "POST", &format!("{P}/members"),  manage(members)),
+        row(Op::AddOwner,          "POST", &format!("{P}/members"),  owners(members)),
+        row(Op::ChangeRole,        "POST", &format!("{P}/members/{{user_id}}/role"),   manage(members)),
+        row(Op::DemoteOwner,       "POST", &format!("{P}/members/{{user_id}}/role"),   owners(members)),
+        row(Op::ChangeRoleForeign, "POST", &format!("{P}/members/{{user_id}}/role"),   [L, no, no, nf, nf, nf, nf]),
+        row(Op::RemoveMember,      "POST", &format!("{P}/members/{{user_id}}/remove"), manage(members)),
+        row(Op::RemoveOwner,       "POST", &format!("{P}/members/{{user_id}}/remove"), owners(members)),
+        row(Op::RemoveForeignMember, "POST", &format!("{P}/members/{{user_id}}/remove"), [L, no, no, nf, nf, nf, nf]),
+        row(Op::Tokens,            "GET",  &format!("{P}/tokens"),   [L, no, no, ok, ok, nf, ok]),
+        // The new token is shown once, on the page answering the form.
+        row(Op::CreateToken,       "POST", &format!("{P}/tokens"),   [L, no, no, Expect::Status(201), Expect::Status(201), nf, Expect::Status(201)]),
+        row(Op::RevokeToken,       "POST", &format!("{P}/tokens/{{token_id}}/revoke"), manage("/projects/main-app/tokens")),
+        row(Op::RevokeForeignToken, "POST", &format!("{P}/tokens/{{token_id}}/revoke"), [L, no, no, nf, nf, nf, nf]),
+        row(Op::ProjectAudit,      "GET",  &format!("{P}/audit"),    [L, no, no, ok, ok, nf, ok]),
+    ]
+}
+
+/// Performs `op` as `p` on fresh fixtures. Returns the answer and, for forms
+/// whose effect can be read back, whether the change landed.
+async fn run(w: &mut World, op: Op, p: Principal) -> (Reply, Option<bool>) {
+    let key_url = |key: &str| format!("{MAIN}/environments/{ENV}/secrets/{key}");
+    let b = w.browser(p);
+    match op {
+        Op::Home => (b.get("/").await, None),
+        Op::LoginPage => (b.get("/login").await, None),
+        Op::Login => {
+            let fresh = w.fresh(p).await;
+            let r = fresh
+                .post("/login", &[("email", LOGIN_USER), ("password", PASSWORD)])
+                .await;
+            (r, None)
+        }
+        Op::RegisterPage => (b.get("/register").await, None),
+        Op::Register => {
+            let email = format!("{}@example.com", w.unique("registered"));
+            let fresh = w.fresh(p).await;
+            let form = [
+                ("email", email.as_str()),
+                ("password", PASSWORD),
+                ("display_name", "Registered"),
+            ];
+            let r = fresh.post("/register", &form).await;
+            let landed = w.srv.store.user_by_email(&email).await.unwrap();
+            (r, Some(landed.is_some()))
+        }
+        Op::Logout => (w.fresh(p).await.post("/logout", &[]).await, None),
+        Op::SetLocale => (
+            b.post("/set-locale", &[("locale", "en"), ("next", "/")])
+                .await,
+            None,
+        ),
+        Op::Account => (b.get("/account").await, None),
+        // The same password again: the long-lived session survives.
+        Op::ChangePassword => {
+            let form = [("current_password", PASSWORD), ("new_password", PASSWORD)];
+            (b.post("/account/password", &form).await, None)
+        }
+        // Ends every session of the user, the long-lived one included.
+        Op::SignOutEverywhere => {
+            let r = w
+                .fresh(p)
+                .await
+                .post("/account/sign-out-everywhere", &[])
+                .await;
+            w.sign_in_again(p).await;
+            (r, None)
+        }
+        Op::Static => (b.get("/static/app.css").await, None),
+        Op::OnboardingPage => (b.get("/onboarding").await, None),
+        Op::Onboarding | Op::OnboardingTestDb => {
+            let path = match op {
+                Op::Onboarding => "/onboarding",
+                _ => "/onboarding/test-database",
+            };
+            let form = [
+                ("base_url", "https://secrets.example.com"),
+                ("db_mode", "keep"),
+                ("database_url", "postgres://127.0.0.1:5432/heartlock"),
+                ("key_mode", "keep"),
+                ("email", "wizard@example.com"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ];
+            let r = b.post(path, &form).await;
+            let landed = (w.srv.store)
+                .user_by_email("wizard@example.com")
+                .await
+                .unwrap();
+            (r, Some(landed.is_some()))
+        }
+        Op::AdminIndex => (b.get("/admin").await, None),
+        Op::AdminUsers => (b.get("/admin/users").await, None),
+        Op::AdminSetRole => {
+            let (email, id) = w.throwaway_user().await;
+            let b = w.browser(p);
+            let r = b
+                .post(&format!("/admin/users/{id}/role"), &[("role", "admin")])
+                .await;
+            (r, Some(w.user(&email).await.role.as_str() == "admin"))
+        }
+        Op::AdminDisable => {
+            let (email, id) = w.throwaway_user().await;
+            let b = w.browser(p);
+            let r = b.post(&format!("/admin/users/{id}/disable"), &[]).await;
+            (r, Some(w.user(&email).await.disabled))
+        }
+        Op::AdminEnable => {
+            let (email, id) = w.throwaway_user().await;
+            let now = w.srv.state.clock.now_ms();
+            (w.srv.store)
+                .set_user_disabled(&id, true, now)
+                .await
+                .unwrap();
+            let b = w.browser(p);
+            let r = b.post(&format!("/admin/users/{id}/enable"), &[]).await;
+            (r, Some(!w.user(&email).await.disabled))
+        }
+        Op::AdminAudit => (b.get("/admin/audit").await, None),
+        Op::AdminStatus => (b.get("/admin/status").await, None),
+        Op::Projects => (b.get("/projects").await, None),
+        Op::CreateProject => {
+            let slug = w.unique("created");
+            let r = b
+                .post("/projects", &[("name", &slug), ("slug", &slug)])
+                .await;
+            let landed = w.srv.store.project_by_slug(&slug).await.unwrap();
+            (r, Some(landed.is_some()))
+        }
+        Op::Grid => (b.get(MAIN).await, None),
+        Op::AddSecret => {
+            let key = w.unique_key("added");
+            let form = [
+                ("key", key.as_str()),
+                ("value", "added value"),
+                ("environment", ENV),
+                ("comment", "matrix"),
+            ];
+            let r = b.post(&format!("{MAIN}/secrets"), &form).await;
+            (r, Some(w.secret_version(&key).await.is_some()))
+        }
+        Op::Import => {
+            let key = w.unique_key("imported");
+            let content = format!("{key}=imported\n");
+            let form = [("environment", ENV), ("content", content.as_str())];
+            let r = b.post(&format!("{MAIN}/import"), &form).await;
+            (r, Some(w.secret_version(&key).await.is_some()))
+        }
+        Op::Export => (
+            b.get(&format!("{MAIN}/export?environment={ENV}")).await,
+            None,
+        ),
+        Op::Reveal => (b.get(MAIN_KEY).await, None),
+        Op::Save => {
+            let before = w.secret_version(KEY).await;
+            let form = [("value", "saved value"), ("comment", "matrix")];
+            let r = b.post(MAIN_KEY, &form).await;
+            (r, Some(w.secret_version(KEY).await != before))
+        }
+        Op::Edit => (b.get(&format!("{MAIN_KEY}/edit")).await, None),
+        Op::DeleteSecret => {
+            let key = w.unique_key("doomed");
+            w.put_secret(&key, "short-lived").await;
+            let r = w
+                .browser(p)
+                .post(&format!("{}/delete", key_url(&key)), &[])
+                .await;
+            (r, Some(w.secret_version(&key).await.is_none()))
+        }
+        Op::History => (b.get(&format!("{MAIN_KEY}/history")).await, None),
+        Op::Rollback => {
+            let before = w.secret_version(KEY).await;
+            let r = b
+                .post(&format!("{MAIN_KEY}/rollback"), &[("version", "1")])
+                .await;
+            (r, Some(w.secret_version(KEY).await != before))
+        }
+        Op::Environments => (b.get(&format!("{MAIN}/environments")).await, None),
+        Op::CreateEnv => {
+            let slug = w.unique("created-env");
+            let form = [("slug", slug.as_str()), ("name", "Created")];
+            let r = b.post(&format!("{MAIN}/environments"), &form).await;
+            (r, Some(w.environment(&slug).await.is_some()))
+        }
+        Op::RenameEnv => {
+            let env = w.throwaway_env().await;
+            let r = w
+                .browser(p)
+                .post(
+                    &format!("{MAIN}/environments/{}/rename", env.slug),
+                    &[("name", "Renamed")],
+                )
+                .await;
+            let now = w.environment(&env.slug).await.unwrap();
+            (r, Some(now.name == "Renamed"))
+        }
+        Op::MoveEnv => {
+            // The newest environment is last: up moves it.
+            let env = w.throwaway_env().await;
+            let r = w
+                .browser(p)
+                .post(
+                    &format!("{MAIN}/environments/{}/move", env.slug),
+                    &[("direction", "up")],
+                )
+                .await;
+            let now = w.environment(&env.slug).await.unwrap();
+            (r, Some(now.position != env.position))
+        }
+        Op::DeleteEnv => {
+            let env = w.throwaway_env().await;
+            let r = w
+                .browser(p)
+                .post(&format!("{MAIN}/environments/{}/delete", env.slug), &[])
+                .await;
+            (r, Some(w.environment(&env.slug).await.is_none()))
+        }
+        Op::Members => (b.get(&format!("{MAIN}/members")).await, None),
+        Op::AddMember | Op::AddOwner => {
+            let role = match op {
+                Op::AddOwner => "owner",
+                _ => "viewer",
+            };
+            let (email, id) = w.throwaway_user().await;
+            let form = [("email", email.as_str()), ("role", role)];
+            let r = w.browser(p).post(&format!("{MAIN}/members"), &form).await;
+            (r, Some(w.membership(&id).await.as_deref() == Some(role)))
+        }
+        Op::ChangeRole | Op::DemoteOwner => {
+            let from = match op {
+                Op::DemoteOwner => "owner",
+                _ => "viewer",
+            };
+            let (_, id) = w.throwaway_member(from).await;
+            let r = w
+                .browser(p)
+                .post(&format!("{MAIN}/members/{id}/role"), &[("role", "member")])
+                .await;
+            (
+                r,
+                Some(w.membership(&id).await.as_deref() == Some("member")),
+            )
+        }
+        Op::ChangeRoleForeign | Op::RemoveForeignMember => {
+            let (_, id) = w.throwaway_user().await;
+            let other = w.other_project_id().await;
+            let now = w.srv.state.clock.now_ms();
+            (w.srv.store)
+                .set_membership(&other, &id, heartlock_core::roles::ProjectRole::Viewer, now)
+                .await
+                .unwrap();
+            let (path, form): (_, &[(&str, &str)]) = match op {
+                Op::ChangeRoleForeign => ("role", &[("role", "admin")]),
+                _ => ("remove", &[]),
+            };
+            let r = w
+                .browser(p)
+                .post(&format!("{MAIN}/members/{id}/{path}"), form)
+                .await;
+            let after = (w.srv.store).membership_role(&other, &id).await.unwrap();
+            let main = w.membership(&id).await;
+            (
+                r,
+                Some(after != Some(heartlock_core::roles::ProjectRole::Viewer) || main.is_some()),
+            )
+        }
+        Op::RemoveMember | Op::RemoveOwner => {
+            let role = match op {
+                Op::RemoveOwner => "owner",
+                _ => "viewer",
+            };
+            let (_, id) = w.throwaway_member(role).await;
+            let r = w
+                .browser(p)
+                .post(&format!("{MAIN}/members/{id}/remove"), &[])
+                .await;
+            (r, Some(w.membership(&id).await.is_none()))
+        }
+        Op::Tokens => (b.get(&format!("{MAIN}/tokens")).await, None),
+        Op::CreateToken => {
+            let name = w.unique("created-token");
+            let form = [
+                ("name", name.as_str()),
+                ("env", ENV),
+                ("access", "read_write"),
+                ("expires_in_days", "30"),
+                ("allowed_cidrs", ""),
+            ];
+            let r = b.post(&format!("{MAIN}/tokens"), &form).await;
+            (r, Some(w.token(&name).await.is_some()))
+        }
+        Op::RevokeToken => {
+            let t = w.throwaway_token().await;
+            let r = w
+                .browser(p)
+                .post(&format!("{MAIN}/tokens/{}/revoke", t.id), &[])
+                .await;
+            let now = w.token(&t.name).await.unwrap();
+            (r, Some(now.revoked_at.is_some()))
+        }
+        Op::RevokeForeignToken => {
+            let name = w.unique("foreign-token");
+            let form = [("name", name.as_str()), ("env", ENV), ("access", "read")];
+            let r = w
+                .browser(Principal::Outsider)
+                .post(&format!("/projects/{OTHER_PROJECT}/tokens"), &form)
+                .await;
+            assert_eq!(r.status, 201, "outsider creates a token: {}", r.body);
+            let other = w.other_project_id().await;
+            let find = |tokens: Vec<heartlock_store::TokenRecord>| {
+                tokens.into_iter().find(|t| t.name == name).unwrap()
+            };
+            let t = find(w.srv.store.project_tokens(&other).await.unwrap());
+            let r = w
+                .browser(p)
+                .post(&format!("{MAIN}/tokens/{}/revoke", t.id), &[])
+                .await;
+            let now = find(w.srv.store.project_tokens(&other).await.unwrap());
+            (r, Some(now.revoked_at.is_some()))
+        }
+        Op::ProjectAudit => (b.get(&format!("{MAIN}/audit")).await, None),
+    }
+}
+
+backend_test!(
+    every_web_route_against_every_principal,
+    |backend| async move {
+        let rows = table();
+        let listed: BTreeSet<(String, String)> = rows
+            .iter()
+            .map(|r| (r.method.to_string(), r.path.clone()))
+            .collect();
+        let served: BTreeSet<(String, String)> = heartlock_server::web::ROUTES
+            .iter()
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+            .collect();
+        let missing: Vec<_> = served.difference(&listed).collect();
+        let stale: Vec<_> = listed.difference(&served).collect();
+        assert!(
+            missing.is_empty() && stale.is_empty(),
+            "web routes without a matrix row: {missing:?}; rows for routes that do not exist: {stale:?}"
+        );
+
+        assert_eq!(MAIN, format!("/projects/{PROJECT}"));
+        assert_eq!(MAIN_KEY, format!("{MAIN}/environments/{ENV}/secrets/{KEY}"));
+        let mut w = World::start(backend).await;
+        let mut grid = Vec::with_capacity(rows.len());
+        let mut failures = Vec::new();
+        for row in &rows {
+            let mut cells = Vec::with_capacity(Principal::ALL.len());
+            for (i, p) in Principal::ALL.into_iter().enumerate() {
+                let want = row.expect[i];
+                let (reply, landed) = run(&mut w, row.op, p).await;
+                let what = format!("{} {} ({:?}) as {}", row.method, row.path, row.op, p.name());
+                let cell = if !want.matches(&reply) {
+                    failures.push(format!(
+                        "{what}: expected {want:?}, got {} {}{}",
+                        reply.status,
+                        reply.location,
+                        title(&reply.body)
+                    ));
+                    format!("{}!{}", want.short(), short(&reply))
+                } else if landed.is_some_and(|l| l != want.allowed()) {
+                    failures.push(format!(
+                        "{what}: answered {} but the change {}",
+                        reply.status,
+                        if want.allowed() {
+                            "did not land"
+                        } else {
+                            "landed anyway"
+                        }
+                    ));
+                    format!("{}!effect", want.short())
+                } else {
+                    want.short()
+                };
+                cells.push(cell);
+            }
+            grid.push(cells);
+        }
+        assert!(
+            failures.is_empty(),
+            "\n{}\n{} wrong cell(s) (expected!got):\n{}",
+            web::render(
+                &rows
+                    .iter()
+                    .map(|r| format!("{} {} ({:?})", r.method, r.path, r.op))
+                    .collect::<Vec<_>>(),
+                &grid
+            ),
+            failures.len(),
+            failures.join("\n")
+        );
+        // The outsider's own project stays theirs (a sanity check that 404 on
+        // the main project is about access, not a broken outsider).
+        let r = w
+            .browser(Principal::Outsider)
+            .get(&format!("/projects/{OTHER_PROJECT}"))
+            .await;
+        assert_eq!(r.status, 200);
+        // Lists answer 200 to everyone signed in, so what they list is checked
+        // here: the main project appears exactly for those who may open it.
+        let link = format!("href=\"{MAIN}\"");
+        for p in Principal::ALL.into_iter().filter(|p| p.email().is_some()) {
+            let b = w.browser(p);
+            let page = b.get("/projects?q=main").await;
+            let fragment = b.hx("/projects?q=main").await;
+            let may = p != Principal::Outsider;
+            assert_eq!(
+                (
+                    page.status,
+                    page.body.contains(&link),
+                    fragment.body.contains(&link)
+                ),
+                (200, may, may),
+                "the projects list as {}",
+                p.name()
+            );
+        }
+        w.srv.stop().await;
+    }
+);

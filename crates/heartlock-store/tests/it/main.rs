@@ -1,0 +1,6 @@
+//! Integration tests of heartlock-store, one binary (linked once).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod audit_store;
+mod store_basics;
+mod store_secrets;

@@ -1,0 +1,10 @@
+//! Integration tests of heartlock, one binary (linked once).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli_audit;
+mod cli_client;
+mod cli_config;
+mod cli_roundtrip;
+mod cli_server;
+mod cli_support;
+mod common;
