@@ -61,17 +61,19 @@ pub async fn update_user(
     }
     let now = dom.clock.now_ms();
     if let Some(role) = role {
-        dom.store.set_user_role(&target.id, role, now).await?;
+        dom.store_as(caller)
+            .set_user_role(&target.id, role, now)
+            .await?;
     }
     if let Some(disabled) = change.disabled {
-        dom.store
+        dom.store_as(caller)
             .set_user_disabled(&target.id, disabled, now)
             .await?;
         if disabled {
-            dom.store
+            dom.store_as(caller)
                 .revoke_user_sessions(&target.id, None, now)
                 .await?;
-            dom.store
+            dom.store_as(caller)
                 .revoke_user_web_sessions(&target.id, None, now)
                 .await?;
         }

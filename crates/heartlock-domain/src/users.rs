@@ -343,7 +343,7 @@ pub async fn logout(dom: &Domain, caller: &Principal) -> DomainResult<()> {
     let Actor::User { session_id, .. } = &caller.actor else {
         return Err(DomainError::Unauthenticated("sign in first"));
     };
-    dom.store
+    dom.store_as(caller)
         .revoke_session(session_id, dom.clock.now_ms())
         .await?;
     dom.audit
@@ -384,14 +384,16 @@ pub async fn change_password(
         .map_err(|e| DomainError::Internal(e.to_string()))?
         .map_err(|e| DomainError::Internal(e.to_string()))?;
     let now = dom.clock.now_ms();
-    dom.store.set_password_hash(&user.id, &hash, now).await?;
+    dom.store_as(caller)
+        .set_password_hash(&user.id, &hash, now)
+        .await?;
     // `session_id` is an API or a browser session: every OTHER one of both kinds ends.
     let ended = dom
-        .store
+        .store_as(caller)
         .revoke_user_sessions(&user.id, Some(session_id), now)
         .await?
         + dom
-            .store
+            .store_as(caller)
             .revoke_user_web_sessions(&user.id, Some(session_id), now)
             .await?;
     dom.audit

@@ -74,10 +74,12 @@ pub async fn end(dom: &Domain, caller: &Principal) -> DomainResult<()> {
 pub async fn end_all(dom: &Domain, caller: &Principal) -> DomainResult<()> {
     let user = crate::projects::require_user(caller)?;
     let now = dom.now_ms();
-    dom.store
+    dom.store_as(caller)
         .revoke_user_web_sessions(&user.id, None, now)
         .await?;
-    dom.store.revoke_user_sessions(&user.id, None, now).await?;
+    dom.store_as(caller)
+        .revoke_user_sessions(&user.id, None, now)
+        .await?;
     dom.audit
         .record(event(
             dom,

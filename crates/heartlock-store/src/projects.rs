@@ -141,21 +141,27 @@ impl Store {
         org: Option<&str>,
         now: i64,
     ) -> Result<()> {
+        // A write transaction: it carries the store's actor (PostgreSQL).
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE projects SET name = $1, org = $2, updated_at = $3 WHERE id = $4")
             .bind(name)
             .bind(org)
             .bind(now)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     pub async fn delete_project(&self, id: &str) -> Result<()> {
+        // A write transaction: it carries the store's actor (PostgreSQL).
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM projects WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -257,10 +263,13 @@ impl Store {
     }
 
     pub async fn delete_environment(&self, env_id: &str) -> Result<()> {
+        // A write transaction: it carries the store's actor (PostgreSQL).
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM environments WHERE id = $1")
             .bind(env_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -302,6 +311,8 @@ impl Store {
         role: ProjectRole,
         now: i64,
     ) -> Result<()> {
+        // A write transaction: it carries the store's actor (PostgreSQL).
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO memberships (project_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
@@ -310,17 +321,21 @@ impl Store {
         .bind(user_id)
         .bind(role.as_str())
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     pub async fn remove_membership(&self, project_id: &str, user_id: &str) -> Result<bool> {
+        // A write transaction: it carries the store's actor (PostgreSQL).
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query("DELETE FROM memberships WHERE project_id = $1 AND user_id = $2")
             .bind(project_id)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(r.rows_affected() > 0)
     }
 

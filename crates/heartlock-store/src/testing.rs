@@ -2,6 +2,8 @@
 //! file) or PostgreSQL (a new database on the server named by
 //! `HEARTLOCK_TEST_PG_URL`, default `postgres://postgres@127.0.0.1:5432/test`),
 //! dropped again when the test ends.
+// Panicking on a broken test database is the right answer here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use crate::{Backend, DbTarget, Store, StoreOptions};
 use sqlx::Connection;
 

@@ -78,6 +78,8 @@ const COLUMNS: &str = "id, name, project_id, environments, access, token_hash, d
 
 impl Store {
     pub async fn create_token(&self, t: &TokenRecord) -> Result<()> {
+        // A write transaction: it carries the store's actor (PostgreSQL).
+        let mut tx = self.begin_write().await?;
         let envs = serde_json::to_string(&t.environments)
             .map_err(|e| StoreError::Database(e.to_string()))?;
         let cidr_texts: Vec<String> = t.allowed_cidrs.iter().map(ToString::to_string).collect();
@@ -98,8 +100,9 @@ impl Store {
         .bind(t.expires_at)
         .bind(&t.created_by)
         .bind(t.created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -131,14 +134,17 @@ impl Store {
         id: &str,
         now: i64,
     ) -> Result<Option<String>> {
+        // A write transaction: it carries the store's actor (PostgreSQL).
+        let mut tx = self.begin_write().await?;
         let row: Option<(String,)> = sqlx::query_as(
             "UPDATE service_tokens SET revoked_at = $1 WHERE project_id = $2 AND id = $3 AND revoked_at IS NULL RETURNING token_hash",
         )
         .bind(now)
         .bind(project_id)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(row.map(|(h,)| h))
     }
 

@@ -119,12 +119,15 @@ impl Store {
     }
 
     pub async fn set_user_role(&self, id: &str, role: ServerRole, now: i64) -> Result<()> {
+        // A write transaction: it carries the store's actor (PostgreSQL).
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
             .bind(role.as_str())
             .bind(now)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         if r.rows_affected() == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -133,12 +136,15 @@ impl Store {
     }
 
     pub async fn set_user_disabled(&self, id: &str, disabled: bool, now: i64) -> Result<()> {
+        // A write transaction: it carries the store's actor (PostgreSQL).
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
             .bind(i64::from(disabled))
             .bind(now)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         if r.rows_affected() == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -147,12 +153,15 @@ impl Store {
     }
 
     pub async fn set_password_hash(&self, id: &str, hash: &str, now: i64) -> Result<()> {
+        // A write transaction: it carries the store's actor (PostgreSQL).
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
             .bind(hash)
             .bind(now)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         if r.rows_affected() == 0 {
             Err(StoreError::NotFound)
         } else {

@@ -11,6 +11,7 @@ mod api_secrets;
 mod api_tokens;
 mod encryption;
 mod hardening;
+mod layers;
 mod middleware_common;
 mod middleware_csrf;
 mod middleware_host;
