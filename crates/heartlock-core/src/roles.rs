@@ -1,5 +1,5 @@
 //! Roles and THE permission check. Every access decision in Heartlock is
-//! made by [`authorize`]; handlers and services call it, nothing else decides.
+//! made by [`authorize`]; domain operations call it, nothing else decides.
 
 /// Server-wide role of a user account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! /api/v1/auth: registration, sign-in, refresh, sign-out, password.
 use super::docs::CommonErrors;
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::extract::Json;
 use super::views::*;
 use crate::auth::Caller;
@@ -104,6 +104,8 @@ async fn change_password(
 async fn me(caller: Caller) -> ApiResult<Json<UserView>> {
     let user = caller
         .user()
-        .ok_or(ApiError::Unauthenticated("sign in first"))?;
+        .ok_or(heartlock_domain::DomainError::Unauthenticated(
+            "sign in first",
+        ))?;
     Ok(Json(UserView::from(user)))
 }

@@ -6,50 +6,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use heartlock_domain::DomainError;
 
+/// What an API handler can fail with: a domain error, or a request that
+/// could not even be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("authentication required: {0}")]
-    Unauthenticated(&'static str),
-    #[error("forbidden: {0}")]
-    Forbidden(String),
-    #[error("not found: {0}")]
-    NotFound(&'static str),
-    #[error("invalid {field}: {message}")]
-    Validation { field: String, message: String },
-    #[error("conflict: {0}")]
-    Conflict(String),
-    #[error("too large: {0}")]
-    TooLarge(String),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
     #[error("bad request: {0}")]
     BadRequest(String),
-    #[error("service unavailable")]
-    Unavailable(String),
-    #[error("internal error")]
-    Internal(String),
 }
 
 impl ApiError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::Validation {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
-/// The one mapping from domain errors to HTTP problems.
-impl From<DomainError> for ApiError {
-    fn from(e: DomainError) -> Self {
-        match e {
-            DomainError::Unauthenticated(m) => ApiError::Unauthenticated(m),
-            DomainError::Forbidden(m) => ApiError::Forbidden(m),
-            DomainError::NotFound(m) => ApiError::NotFound(m),
-            DomainError::Validation { field, message } => ApiError::Validation { field, message },
-            DomainError::Conflict(m) => ApiError::Conflict(m),
-            DomainError::TooLarge(m) => ApiError::TooLarge(m),
-            DomainError::Unavailable(m) => ApiError::Unavailable(m),
-            DomainError::Integrity(m) | DomainError::Internal(m) => ApiError::Internal(m),
-        }
+        DomainError::validation(field, message).into()
     }
 }
 
@@ -60,7 +29,7 @@ impl From<JsonRejection> for ApiError {
                 "expected a JSON body with Content-Type: application/json".into(),
             ),
             JsonRejection::BytesRejection(_) => {
-                ApiError::TooLarge("the request body is too large".into())
+                DomainError::TooLarge("the request body is too large".into()).into()
             }
             // serde's message names the field and the expected type, never the value.
             // serde's type errors quote numbers and booleans (`invalid type:
@@ -72,7 +41,7 @@ impl From<JsonRejection> for ApiError {
 
 impl From<PathRejection> for ApiError {
     fn from(_: PathRejection) -> Self {
-        ApiError::NotFound("not found")
+        DomainError::NotFound("not found").into()
     }
 }
 
@@ -84,8 +53,17 @@ impl From<QueryRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let problem = match self {
-            ApiError::Unauthenticated(detail) => {
+        let e = match self {
+            ApiError::BadRequest(detail) => {
+                return Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request")
+                    .with_detail(detail)
+                    .into_response();
+            }
+            ApiError::Domain(e) => e,
+        };
+        // The one mapping from domain errors to HTTP problems.
+        let problem = match e {
+            DomainError::Unauthenticated(detail) => {
                 let mut resp = Problem::new(
                     StatusCode::UNAUTHORIZED,
                     "unauthorized",
@@ -99,33 +77,29 @@ impl IntoResponse for ApiError {
                 );
                 return resp;
             }
-            ApiError::Forbidden(detail) => {
+            DomainError::Forbidden(detail) => {
                 Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden").with_detail(detail)
             }
-            ApiError::NotFound(what) => {
+            DomainError::NotFound(what) => {
                 Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found").with_detail(what)
             }
-            ApiError::Validation { field, message } => Problem::new(
+            DomainError::Validation { field, message } => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation",
                 "Invalid input",
             )
             .with_detail(format!("{field}: {message}"))
             .with_field_error(field, message),
-            ApiError::Conflict(detail) => {
+            DomainError::Conflict(detail) => {
                 Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").with_detail(detail)
             }
-            ApiError::TooLarge(detail) => Problem::new(
+            DomainError::TooLarge(detail) => Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
                 "Payload too large",
             )
             .with_detail(detail),
-            ApiError::BadRequest(detail) => {
-                Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request")
-                    .with_detail(detail)
-            }
-            ApiError::Unavailable(detail) => {
+            DomainError::Unavailable(detail) => {
                 tracing::error!(error = %detail, "dependency unavailable");
                 Problem::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -134,7 +108,7 @@ impl IntoResponse for ApiError {
                 )
                 .with_detail("a dependency is unavailable; try again shortly")
             }
-            ApiError::Internal(detail) => {
+            DomainError::Integrity(detail) | DomainError::Internal(detail) => {
                 // Logged for operators; the client sees no internals.
                 tracing::error!(error = %detail, "internal error");
                 Problem::new(

@@ -15,7 +15,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> 
         let (parts, body) = req.into_parts();
         let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
             .await
-            .map_err(|_| ApiError::TooLarge("the request body is too large".into()))?;
+            .map_err(|_| {
+                heartlock_domain::DomainError::TooLarge("the request body is too large".into())
+            })?;
         let is_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
         // axum's extractor keeps its checks and messages (content type, syntax, fields).
         let axum::Json(value) =

@@ -1,5 +1,5 @@
 //! Errors as pages a person understands (with the admin contact), never a
-//! stack trace. API errors from the services map onto these.
+//! stack trace. Domain errors map onto these in `from_domain`.
 use super::i18n::Tr;
 use askama::Template;
 use axum::http::StatusCode;
@@ -122,7 +122,7 @@ pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Maps a domain error to a page (the one place web does it): messages are the services' own (they
+/// Maps a domain error to a page (the one place web does it): messages are the domain's own (they
 /// never hold secret values), shown on the page that was submitted.
 pub fn from_domain(tr: Tr, path: &str, e: DomainError) -> WebError {
     match e {

@@ -1,7 +1,7 @@
 //! The first-run onboarding wizard: one page, four steps, plain forms (no
 //! JavaScript needed). Public while open; every route answers 404 once an
 //! administrator exists or HEARTLOCK_DISABLE_ONBOARDING is set. The domain
-//! logic lives in `services::onboarding`.
+//! logic lives in `heartlock_domain::onboarding`.
 use super::csrf::CheckedForm;
 use super::errors::WebError;
 use super::session::{self, WebCtx};
