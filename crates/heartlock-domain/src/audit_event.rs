@@ -47,3 +47,21 @@ impl EventExt for NewAuditEvent {
         self
     }
 }
+
+/// An event of an operator command that runs without a booted domain
+/// (`migrate`, `audit verify`): the system principal, the system clock.
+pub(crate) fn system_event(command: &str, action: &str, detail: String) -> NewAuditEvent {
+    NewAuditEvent {
+        at_ms: heartlock_core::Clock::now_ms(&heartlock_core::SystemClock),
+        actor_kind: heartlock_core::audit::ActorKind::System,
+        actor_id: None,
+        actor_name: Some(command.to_string()),
+        action: action.to_string(),
+        project_id: None,
+        environment_id: None,
+        secret_key: None,
+        ip: None,
+        outcome: Outcome::Success,
+        detail: Some(detail),
+    }
+}

@@ -49,12 +49,22 @@ pub(crate) async fn connect_store(settings: &Settings) -> Result<Store, BootErro
     Ok(Store::connect(&opts).await?)
 }
 
-/// Connects and applies every pending migration; returns how many there were.
+/// `heartlock migrate`: connects and applies every pending migration;
+/// returns how many there were. Applied migrations are audited as the
+/// system principal.
 pub async fn migrate(settings: &Settings) -> Result<usize, BootError> {
     let store = connect_store(settings).await?;
     let pending = store.pending_migrations().await?;
     store.migrate().await?;
-    store.close().await;
+    if pending > 0 {
+        let detail = format!("{pending} migration(s) applied");
+        let ev = crate::audit_event::system_event("migrate", "database.migrate", detail);
+        let written = store.append_audit(&[ev]).await;
+        store.close().await;
+        written?;
+    } else {
+        store.close().await;
+    }
     Ok(pending)
 }
 

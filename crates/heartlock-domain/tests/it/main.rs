@@ -2,6 +2,7 @@
 //! PostgreSQL), without HTTP. One binary, linked once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin_commands;
 mod audit_writer;
 mod fail_closed;
 mod support;
