@@ -203,7 +203,9 @@ backend_test!(project_pages_end_to_end, |backend| async move {
     // History: newest first, masked, per-version reveal, roll back.
     let history = owner.get(&format!("{DEV_KEY}/history")).await.body;
     assert!(history.contains("rotated") && history.contains("owner@example.com"));
-    assert!(history.find("v2").unwrap() < history.find("v1").unwrap());
+    // Row headers (not a random CSRF token that may happen to hold "v1").
+    let row = |v: &str| history.find(&format!("<th scope=\"row\">{v}")).unwrap();
+    assert!(row("v2") < row("v1"));
     assert!(!history.contains("s3cret-dev-value") && !history.contains("s3cret-dev-v2"));
     let v1 = owner.hx(&format!("{DEV_KEY}/history?reveal=1")).await;
     assert!(v1.body.contains("s3cret-dev-value") && !v1.body.contains("s3cret-dev-v2"));

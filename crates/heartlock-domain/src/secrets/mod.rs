@@ -5,15 +5,16 @@ use crate::audit_event::{EventExt, event};
 use crate::cache::{Change, changed};
 use crate::error::{DomainError, DomainResult};
 use crate::principal::{Actor, Principal};
-use crate::projects::{access, access_env};
 use heartlock_core::audit::Outcome;
 use heartlock_core::binding::secret_version_context;
 use heartlock_core::formats::{self, Format, SecretMap};
 use heartlock_core::ids;
-use heartlock_core::roles::Action;
 use heartlock_store::{
     Author, EnvironmentRecord, ProjectRecord, SecretWrite, StoreError, StoredVersion,
 };
+
+mod ops;
+pub use ops::*;
 
 pub const MAX_COMMENT_CHARS: usize = 500;
 pub const MAX_BATCH_KEYS: usize = 1000;
@@ -104,7 +105,7 @@ fn seal(dom: &Domain, place: Place<'_>, value: &str) -> DomainResult<String> {
 }
 
 /// Every live secret of an environment, decrypted, by key.
-async fn read_all_in(
+pub(super) async fn read_all_in(
     dom: &Domain,
     caller: &Principal,
     project: &ProjectRecord,
@@ -135,7 +136,7 @@ async fn read_all_in(
     Ok(out)
 }
 
-async fn read_one_in(
+pub(super) async fn read_one_in(
     dom: &Domain,
     caller: &Principal,
     project: &ProjectRecord,
@@ -181,7 +182,7 @@ pub struct Changes<'a> {
 
 /// One write batch: sets and deletes, validated in full before anything is
 /// stored, then applied in one transaction.
-async fn write_in(
+pub(super) async fn write_in(
     dom: &Domain,
     caller: &Principal,
     project: &ProjectRecord,
@@ -324,7 +325,7 @@ pub(crate) async fn history_in(
 }
 
 /// Writes a new version equal to an old one.
-async fn rollback_in(
+pub(super) async fn rollback_in(
     dom: &Domain,
     caller: &Principal,
     project: &ProjectRecord,
@@ -365,7 +366,7 @@ async fn rollback_in(
 }
 
 /// One key across every environment of the project (None where missing).
-async fn compare_in(
+pub(super) async fn compare_in(
     dom: &Domain,
     caller: &Principal,
     project: &ProjectRecord,
@@ -411,7 +412,7 @@ async fn compare_in(
 
 /// Parses a document and writes it as one batch; nothing is written when
 /// any line or key is bad.
-async fn import_in(
+pub(super) async fn import_in(
     dom: &Domain,
     caller: &Principal,
     project: &ProjectRecord,
@@ -440,7 +441,7 @@ async fn import_in(
     .await
 }
 
-async fn export_in(
+pub(super) async fn export_in(
     dom: &Domain,
     caller: &Principal,
     project: &ProjectRecord,
@@ -454,139 +455,4 @@ async fn export_in(
         return serde_json::to_string(&map).map_err(|e| DomainError::Internal(e.to_string()));
     }
     formats::render(format, &map).map_err(|e| DomainError::validation("format", e.to_string()))
-}
-
-/// Where a request points: a project slug and an environment slug.
-#[derive(Debug, Clone, Copy)]
-pub struct EnvRef<'a> {
-    pub project: &'a str,
-    pub env: &'a str,
-}
-
-/// Every live secret of an environment (ReadSecrets), audited as `secret.list`.
-pub async fn list(
-    dom: &Domain,
-    caller: &Principal,
-    at: EnvRef<'_>,
-) -> DomainResult<Vec<PlainSecret>> {
-    let (p, e) = access_env(dom, caller, at.project, at.env, Action::ReadSecrets).await?;
-    read_all_in(dom, caller, &p, &e, "secret.list").await
-}
-
-/// The whole environment rendered in `format` (ReadSecrets): the hot path.
-pub async fn export(
-    dom: &Domain,
-    caller: &Principal,
-    at: EnvRef<'_>,
-    format: Format,
-) -> DomainResult<String> {
-    let (p, e) = access_env(dom, caller, at.project, at.env, Action::ReadSecrets).await?;
-    export_in(dom, caller, &p, &e, format).await
-}
-
-/// One secret (ReadSecrets).
-pub async fn get(
-    dom: &Domain,
-    caller: &Principal,
-    at: EnvRef<'_>,
-    key: &str,
-) -> DomainResult<PlainSecret> {
-    let (p, e) = access_env(dom, caller, at.project, at.env, Action::ReadSecrets).await?;
-    read_one_in(dom, caller, &p, &e, key).await
-}
-
-/// Sets and deletes in one atomic batch (WriteSecrets); returns the new
-/// version of each key.
-pub async fn write(
-    dom: &Domain,
-    caller: &Principal,
-    at: EnvRef<'_>,
-    changes: Changes<'_>,
-) -> DomainResult<Vec<(String, i64)>> {
-    let (p, e) = access_env(dom, caller, at.project, at.env, Action::WriteSecrets).await?;
-    if changes.set.is_empty() && changes.delete.is_empty() {
-        return Err(DomainError::validation("set", "nothing to write"));
-    }
-    write_in(dom, caller, &p, &e, changes).await
-}
-
-/// The versions of one key, newest first (ReadSecrets).
-pub async fn history(
-    dom: &Domain,
-    caller: &Principal,
-    at: EnvRef<'_>,
-    key: &str,
-    limit: i64,
-    offset: i64,
-) -> DomainResult<(Vec<PlainVersion>, i64)> {
-    let (p, e) = access_env(dom, caller, at.project, at.env, Action::ReadSecrets).await?;
-    history_in(dom, caller, &p, &e, key, limit, offset).await
-}
-
-/// Writes a new version equal to `version` (WriteSecrets).
-pub async fn rollback(
-    dom: &Domain,
-    caller: &Principal,
-    at: EnvRef<'_>,
-    key: &str,
-    version: i64,
-) -> DomainResult<i64> {
-    let (p, e) = access_env(dom, caller, at.project, at.env, Action::WriteSecrets).await?;
-    rollback_in(dom, caller, &p, &e, key, version).await
-}
-
-/// Imports a document as one batch (WriteSecrets).
-pub async fn import(
-    dom: &Domain,
-    caller: &Principal,
-    at: EnvRef<'_>,
-    format: Format,
-    content: &str,
-) -> DomainResult<Vec<(String, i64)>> {
-    let (p, e) = access_env(dom, caller, at.project, at.env, Action::WriteSecrets).await?;
-    import_in(dom, caller, &p, &e, format, content).await
-}
-
-/// One key across every environment the caller may read (ReadSecrets).
-pub async fn compare(
-    dom: &Domain,
-    caller: &Principal,
-    project: &str,
-    key: &str,
-) -> DomainResult<Vec<(EnvironmentRecord, Option<PlainSecret>)>> {
-    let p = access(dom, caller, project, Action::ReadSecrets).await?;
-    compare_in(dom, caller, &p, key).await
-}
-
-/// Every environment of a project with its live secrets (ReadSecrets),
-/// for the grid. Each environment read is audited.
-pub async fn grid(
-    dom: &Domain,
-    caller: &Principal,
-    project: &str,
-) -> DomainResult<(ProjectRecord, Vec<(EnvironmentRecord, Vec<PlainSecret>)>)> {
-    let p = access(dom, caller, project, Action::ReadSecrets).await?;
-    let envs = dom.store.environments(&p.id).await?;
-    let mut out = Vec::with_capacity(envs.len());
-    for env in envs {
-        let all = read_all_in(dom, caller, &p, &env, "secret.list").await?;
-        out.push((env, all));
-    }
-    Ok((p, out))
-}
-
-/// One secret to edit (WriteSecrets): its current value, or `None` when the
-/// key is not set in this environment yet.
-pub async fn get_for_edit(
-    dom: &Domain,
-    caller: &Principal,
-    at: EnvRef<'_>,
-    key: &str,
-) -> DomainResult<Option<PlainSecret>> {
-    let (p, e) = access_env(dom, caller, at.project, at.env, Action::WriteSecrets).await?;
-    match read_one_in(dom, caller, &p, &e, key).await {
-        Ok(s) => Ok(Some(s)),
-        Err(DomainError::NotFound(_)) => Ok(None),
-        Err(err) => Err(err),
-    }
 }
