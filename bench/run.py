@@ -8,7 +8,8 @@ wrk at 64 connections:
   2. GET .../secrets:export (token)  the hot path
 and reports requests/s, p50/p99, errors, the hot-path/ceiling ratio, the
 server's RSS idle and under load, startup time to the first answered request
-and `heartlock run -- true` against a bare `true` (hyperfine).
+the server's CPU time per hot-path request, and `heartlock run -- true`
+against a bare `true` (hyperfine).
 Every figure is measured in this one run; compare ratios, not absolutes.
 """
 import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request, uuid
@@ -60,7 +61,15 @@ def wrk(url, token, seconds, conns):
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
-    return {"rps": rps, "p50_ms": lat(50), "p99_ms": lat(99), "errors": errors}
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    return {"rps": rps, "p50_ms": lat(50), "p99_ms": lat(99), "errors": errors, "requests": total}
+
+
+def cpu_seconds(pid):
+    """User + system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main():
@@ -130,7 +139,9 @@ while time.time()<end:
     time.sleep(0.05)
 print(peak)
 """], stdout=subprocess.PIPE, text=True)
+        cpu0 = cpu_seconds(server.pid)
         hotres = wrk(hot, tok, args.seconds, args.connections)
+        hotres["server_cpu_us_per_request"] = round((cpu_seconds(server.pid) - cpu0) * 1e6 / max(hotres["requests"], 1), 1)
         peak.append(int(sampler.communicate()[0].strip() or 0))
 
         run_vs_true = None
@@ -167,7 +178,7 @@ print(peak)
     print(json.dumps(report, indent=2))
     print(f"\nhot path {hotres['rps']:.0f} req/s vs /healthz {ceiling['rps']:.0f} req/s: "
           f"ratio {report['ratio_hot_to_ceiling']:.1%} (target >= 12%), p99 {hotres['p99_ms']:.2f} ms (target < 10), "
-          f"errors {hotres['errors']}, RSS under load {report['rss_under_load_mb']} MB (target < 60), "
+          f"errors {hotres['errors']}, server CPU {hotres['server_cpu_us_per_request']} us/request, RSS under load {report['rss_under_load_mb']} MB (target < 60), "
           f"startup {report['startup_to_first_response_ms']} ms (target < 100)")
     if run_vs_true:
         d = run_vs_true["heartlock_run_true_ms"] - run_vs_true["true_ms"]
