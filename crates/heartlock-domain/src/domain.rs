@@ -3,7 +3,7 @@
 //! it; CLI admin commands use it directly.
 use crate::audit::{AuditLog, AuditWriterHandle};
 use crate::cache::Cache;
-use crate::error::BootError;
+use crate::error::{BootError, DomainError, DomainResult};
 use crate::jwt::JwtKeys;
 use crate::keys::{self, KeySource};
 use crate::principal::Principal;
@@ -85,7 +85,14 @@ impl Domain {
         let store = connect_store(&settings).await?;
         store.migrate().await?;
         crate::key_check::verify_key(&store, &keyring, &key_source, clock.now_ms()).await?;
-        let jwt = JwtKeys::load(&settings, &store, &keyring, clock.now_ms()).await?;
+        let jwt = JwtKeys::load(
+            &settings,
+            &store,
+            &keyring,
+            key_source.is_stable(),
+            clock.now_ms(),
+        )
+        .await?;
         let (audit, audit_writer) = AuditLog::start(store.clone());
         let cache = Arc::new(Cache::default());
         crate::cache::spawn_listener(cache.clone(), &store);
@@ -120,6 +127,20 @@ impl Domain {
     /// The store, with its write transactions carrying `principal`.
     pub(crate) fn store_as(&self, principal: &Principal) -> Store {
         self.store.acting_as(principal.tx_actor())
+    }
+
+    /// Whether values may be encrypted and stored: never under an ephemeral
+    /// key (they would be unreadable after a restart).
+    pub(crate) fn require_stable_key(&self) -> DomainResult<()> {
+        if self.key_source.is_stable() || self.keyring.replaced() {
+            Ok(())
+        } else {
+            Err(DomainError::Unavailable(
+                "no encryption key is configured: set HEARTLOCK_ENCRYPTION_KEY (or finish the \
+                 onboarding wizard) before storing secrets"
+                    .into(),
+            ))
+        }
     }
 
     pub(crate) fn now_ms(&self) -> i64 {

@@ -22,7 +22,8 @@ pub enum DomainError {
     /// parse: never served, never replaced by a default.
     #[error("integrity error: {0}")]
     Integrity(String),
-    /// The database (or another dependency) cannot be reached now.
+    /// The service cannot do this now (database unreachable, no encryption
+    /// key yet). The message is shown to clients: no internals in it.
     #[error("unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -46,7 +47,11 @@ impl From<StoreError> for DomainError {
             StoreError::NotFound => DomainError::NotFound("not found"),
             StoreError::Conflict(m) => DomainError::Conflict(m),
             StoreError::Corrupt(what) => DomainError::Integrity(format!("corrupt data in {what}")),
-            StoreError::Unavailable(m) => DomainError::Unavailable(m),
+            StoreError::Unavailable(m) => {
+                // The driver's words stay in the log; clients get a fixed sentence.
+                tracing::warn!(error = %m, "database unavailable");
+                DomainError::Unavailable("the database is unavailable; try again shortly".into())
+            }
             other => DomainError::Internal(other.to_string()),
         }
     }

@@ -42,14 +42,26 @@ pub enum JwtError {
 
 impl JwtKeys {
     /// Uses JWT_SECRET_KEY, else the stored generated key (creating it once).
+    /// Under an ephemeral encryption key nothing is stored: the generated key
+    /// lives in memory only, so a later start with a real key is not locked
+    /// out by a value nobody can decrypt.
     pub async fn load(
         settings: &Settings,
         store: &Store,
         ring: &Keyring,
+        stable_key: bool,
         now_ms: i64,
     ) -> Result<Self, crate::error::BootError> {
         let secret: Vec<u8> = match &settings.jwt.secret_key {
             Some(k) => k.expose().as_bytes().to_vec(),
+            None if !stable_key => {
+                tracing::warn!(
+                    "no encryption key: the generated JWT signing key is kept in memory only; sign-ins end at restart"
+                );
+                let mut fresh = [0u8; 64];
+                rand::rng().fill_bytes(&mut fresh);
+                fresh.to_vec()
+            }
             None => {
                 tracing::warn!(
                     "JWT_SECRET_KEY is not set: using a generated key stored encrypted in the database; set a stable JWT_SECRET_KEY in production"

@@ -16,7 +16,16 @@ use serde_norway::Value;
 use super::toplevel::TopLevel;
 use super::{ParseError, SecretMap, validate_key};
 
+/// Deepest flow nesting (`[`, `{`) a document may have. Secrets are flat
+/// `NAME: value` pairs, so anything deeper is refused before the parser, whose
+/// time grows with the square of the depth, ever sees it.
+pub const MAX_FLOW_DEPTH: usize = 32;
+/// Backstop: flow brackets anywhere in the document (quoted or not), so a
+/// scan that misjudged a quote still bounds the parser's work.
+pub const MAX_FLOW_BRACKETS: usize = 4096;
+
 pub(super) fn parse(input: &str) -> Result<SecretMap, ParseError> {
+    check_nesting(input)?;
     let shapes = match serde_norway::from_str::<TopLevel<Value, Value>>(input) {
         Ok(TopLevel::Mapping(entries)) => entries,
         Ok(TopLevel::Empty) => return Ok(SecretMap::new()),
@@ -46,6 +55,73 @@ pub(super) fn parse(input: &str) -> Result<SecretMap, ParseError> {
         map.insert(key, value);
     }
     Ok(map)
+}
+
+/// Refuses pathological nesting in time linear in the input. Quoted scalars
+/// are skipped (a value may hold brackets); quotes and brackets count only
+/// where YAML lets a node begin (after `: `, `- `, `? `, `[`, `{`, `,` or at
+/// the start of a line), as the parser reads them.
+fn check_nesting(input: &str) -> Result<(), ParseError> {
+    let brackets = input.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    if brackets > MAX_FLOW_BRACKETS {
+        return Err(ParseError::Document(format!(
+            "too many [ or {{ ({brackets}); at most {MAX_FLOW_BRACKETS} are accepted"
+        )));
+    }
+    let too_deep = |line: usize| {
+        ParseError::Document(format!(
+            "nesting deeper than {MAX_FLOW_DEPTH} levels at line {line}; values must be scalars"
+        ))
+    };
+    let (mut depth, mut line) = (0usize, 1usize);
+    // The last character that was not a space or tab ('\n' at a line
+    // start), and the character just before this one.
+    let (mut last, mut prev) = ('\n', '\n');
+    let mut chars = input.chars().peekable();
+    while let Some(c) = chars.next() {
+        // Where a node (a quoted scalar or a flow collection) may begin; a
+        // quote or bracket inside a plain scalar (`it's`, `a[0]`) is text.
+        let node_start = matches!(last, '[' | '{' | ',' | '\n')
+            || (matches!(last, ':' | '-' | '?') && matches!(prev, ' ' | '\t'));
+        match c {
+            '"' | '\'' if node_start => {
+                // Skip the quoted scalar, counting the lines it spans.
+                while let Some(q) = chars.next() {
+                    match q {
+                        '\n' => line += 1,
+                        // An escape: skip the escaped character (a line break too).
+                        '\\' if c == '"' && chars.next() == Some('\n') => line += 1,
+                        '\'' if c == '\'' && chars.peek() == Some(&'\'') => {
+                            chars.next();
+                        }
+                        q if q == c => break,
+                        _ => {}
+                    }
+                }
+                (last, prev) = (c, c);
+                continue;
+            }
+            '#' if matches!(prev, ' ' | '\t' | '\n') => {
+                while chars.peek().is_some_and(|&n| n != '\n') {
+                    chars.next();
+                }
+            }
+            '[' | '{' if node_start => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Err(too_deep(line));
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            '\n' => line += 1,
+            _ => {}
+        }
+        if c != ' ' && c != '\t' {
+            last = c;
+        }
+        prev = c;
+    }
+    Ok(())
 }
 
 fn check_shape(key: &Value, value: &Value) -> Result<(), ParseError> {

@@ -4,6 +4,7 @@
 mod fernet_interop;
 mod formats_dotenv;
 mod formats_json_yaml;
+mod formats_limits;
 mod formats_names;
 mod formats_roundtrip;
 mod formats_shell_docker;

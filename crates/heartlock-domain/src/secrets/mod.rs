@@ -99,6 +99,7 @@ fn open(dom: &Domain, place: Place<'_>, ct: &str) -> DomainResult<String> {
 }
 
 fn seal(dom: &Domain, place: Place<'_>, value: &str) -> DomainResult<String> {
+    dom.require_stable_key()?;
     dom.keyring
         .seal(&place.context(), value.as_bytes())
         .map_err(|e| DomainError::Internal(e.to_string()))
@@ -412,6 +413,25 @@ pub(super) async fn compare_in(
 
 /// Parses a document and writes it as one batch; nothing is written when
 /// any line or key is bad.
+/// Imports parsed at once, at most; more wait their turn.
+static PARSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Parses an imported document on a blocking thread (never on the async
+/// workers that answer every other request), a few at a time. The parsers
+/// refuse pathological nesting before any work that grows faster than the
+/// input, so each parse is short and bounded by the body size limit.
+async fn parse_off_workers(format: Format, content: &str) -> DomainResult<SecretMap> {
+    let _turn = PARSERS
+        .acquire()
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
+    let content = content.to_owned();
+    tokio::task::spawn_blocking(move || formats::parse(format, &content))
+        .await
+        .map_err(|e| DomainError::Internal(format!("import parser stopped: {e}")))?
+        .map_err(|e| DomainError::validation("content", e.to_string()))
+}
+
 pub(super) async fn import_in(
     dom: &Domain,
     caller: &Principal,
@@ -420,8 +440,7 @@ pub(super) async fn import_in(
     format: Format,
     content: &str,
 ) -> DomainResult<Vec<(String, i64)>> {
-    let parsed = formats::parse(format, content)
-        .map_err(|e| DomainError::validation("content", e.to_string()))?;
+    let parsed = parse_off_workers(format, content).await?;
     if parsed.is_empty() {
         return Err(DomainError::validation("content", "no secrets found"));
     }

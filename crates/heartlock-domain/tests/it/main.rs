@@ -5,5 +5,6 @@
 mod admin_commands;
 mod audit_writer;
 mod fail_closed;
+mod first_start;
 mod support;
 mod tx_actor;

@@ -99,15 +99,12 @@ impl IntoResponse for ApiError {
                 "Payload too large",
             )
             .with_detail(detail),
-            DomainError::Unavailable(detail) => {
-                tracing::error!(error = %detail, "dependency unavailable");
-                Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "Service unavailable",
-                )
-                .with_detail("a dependency is unavailable; try again shortly")
-            }
+            DomainError::Unavailable(detail) => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+            )
+            .with_detail(detail),
             DomainError::Integrity(detail) | DomainError::Internal(detail) => {
                 // Logged for operators; the client sees no internals.
                 tracing::error!(error = %detail, "internal error");

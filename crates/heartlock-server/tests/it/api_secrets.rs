@@ -337,3 +337,39 @@ backend_test!(
         srv.stop().await;
     }
 );
+
+backend_test!(
+    deeply_nested_imports_are_refused_and_write_nothing,
+    |backend| async move {
+        let srv = TestServer::start(backend, |s| s.max_body_bytes = 4 << 20).await;
+        let token = setup(&srv).await;
+        let url = env_url(&srv, "development", "secrets:import");
+        // The reported attack (160 KB) and a 1 MiB one, in both flow styles.
+        for depth in [80_000usize, 512 * 1024] {
+            for (open, close) in [("[", "]"), ("{", "}")] {
+                let content = format!("A: {}{}", open.repeat(depth), close.repeat(depth));
+                let (status, body) = call(
+                    Method::POST,
+                    url.clone(),
+                    Some(&token),
+                    Some(json!({ "format": "yaml", "content": content })),
+                )
+                .await;
+                assert_eq!(status, 422, "{body}");
+                let detail = body["detail"].as_str().unwrap_or_default();
+                assert!(detail.contains("too many [ or {"), "{detail}");
+            }
+        }
+        // The server is still answering, and nothing was written.
+        let (status, body) = call(
+            Method::GET,
+            env_url(&srv, "development", "secrets"),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(body["total"], 0, "{body}");
+        srv.stop().await;
+    }
+);

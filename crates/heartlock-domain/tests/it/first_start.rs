@@ -1,0 +1,83 @@
+//! Started once in production without an encryption key (ephemeral key),
+//! the server must persist nothing under that key, so a restart with a real
+//! key works (it used to exit on a JWT key nobody could decrypt).
+use crate::support::{PASSWORD, as_user};
+use heartlock_config::{Secret, Settings};
+use heartlock_core::SystemClock;
+use heartlock_core::formats::SecretMap;
+use heartlock_domain::projects::{self, NewProjectRequest};
+use heartlock_domain::secrets::{self, Changes, EnvRef};
+use heartlock_domain::users::{self, NewAccount};
+use heartlock_domain::{Domain, DomainError, Principal};
+use heartlock_store::store_test;
+use heartlock_store::testing::TestDb;
+use std::sync::Arc;
+
+fn production(db: &TestDb, dir: &std::path::Path) -> Settings {
+    let mut s = Settings::for_tests(dir);
+    s.debug = false;
+    s.database_url = Secret::new(db.url.clone());
+    s.encryption_key = None;
+    s.users.enable_registration = true;
+    s
+}
+
+store_test!(
+    an_ephemeral_first_start_persists_nothing,
+    |db: TestDb| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let dom = Domain::boot(production(&db, dir.path()), Arc::new(SystemClock))
+            .await
+            .unwrap();
+        assert!(!dom.key_source.is_stable());
+        let account = NewAccount {
+            email: "early@example.com",
+            display_name: None,
+            password: PASSWORD,
+        };
+        let user = users::register(&dom, &Principal::anonymous(), account)
+            .await
+            .unwrap();
+        let who = as_user(user);
+        let new = NewProjectRequest {
+            name: "Early".into(),
+            ..Default::default()
+        };
+        projects::create_info(&dom, &who, new).await.unwrap();
+        let mut set = SecretMap::new();
+        set.insert("API_KEY".into(), "would-be-lost".into());
+        let changes = Changes {
+            set: &set,
+            delete: &[],
+            comment: None,
+            action: "secret.write",
+        };
+        let at = EnvRef {
+            project: "early",
+            env: "production",
+        };
+        let err = secrets::write(&dom, &who, at, changes).await.unwrap_err();
+        assert!(
+            matches!(&err, DomainError::Unavailable(m) if m.contains("HEARTLOCK_ENCRYPTION_KEY")),
+            "{err:?}"
+        );
+        dom.shutdown().await;
+        let store = db.store().await;
+        assert_eq!(store.server_secret("jwt_secret_key").await.unwrap(), None);
+        assert_eq!(store.server_secret("key_check").await.unwrap(), None);
+
+        // The operator sets a key and restarts: it starts, and claims the database.
+        let mut settings = production(&db, dir.path());
+        settings.encryption_key = Some(Secret::new(heartlock_core::Keyring::generate_key()));
+        let dom = Domain::boot(settings, Arc::new(SystemClock)).await.unwrap();
+        assert!(dom.key_source.is_stable());
+        dom.shutdown().await;
+        assert!(
+            store
+                .server_secret("jwt_secret_key")
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+);
