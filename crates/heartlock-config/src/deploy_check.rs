@@ -196,5 +196,13 @@ impl Settings {
                 "TURNSTILE_VERIFY_URL does not use https; use the https:// Cloudflare siteverify URL.",
             ));
         }
+        if self.open_admin_registration() {
+            out.push(finding(
+                "heartlock.W019",
+                "DEFAULT_USER_ROLE",
+                "DEFAULT_USER_ROLE=admin with ENABLE_REGISTRATION=true makes anyone who registers a \
+                 server administrator; set DEFAULT_USER_ROLE=user or ENABLE_REGISTRATION=false.",
+            ));
+        }
     }
 }

@@ -70,6 +70,7 @@ pub const SETTING_NAMES: &[&str] = &[
     // Users
     "DEFAULT_USER_ROLE",
     "ENABLE_REGISTRATION",
+    "HEARTLOCK_ALLOW_OPEN_ADMIN_REGISTRATION",
     "ADMIN_CONTACT_EMAIL",
     "ADMIN_CONTACT_URL",
     // Policy
@@ -181,6 +182,9 @@ pub(crate) fn display_value(s: &Settings, name: &str) -> Option<(String, bool)> 
         "TURNSTILE_VERIFY_URL" => plain(s.turnstile.verify_url.clone()),
         "DEFAULT_USER_ROLE" => plain(s.users.default_role.as_str().to_string()),
         "ENABLE_REGISTRATION" => plain(s.users.enable_registration.to_string()),
+        "HEARTLOCK_ALLOW_OPEN_ADMIN_REGISTRATION" => {
+            plain(s.users.allow_open_admin_registration.to_string())
+        }
         "ADMIN_CONTACT_EMAIL" => plain(opt(&s.users.admin_contact_email)),
         "ADMIN_CONTACT_URL" => plain(opt(&s.users.admin_contact_url)),
         "POLICY_NO_AUTH_DEFAULT" => plain(s.policy_no_auth_default.as_str().to_string()),

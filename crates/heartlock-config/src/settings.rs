@@ -158,6 +158,9 @@ pub struct TurnstileSettings {
 pub struct UserSettings {
     pub default_role: UserRole,
     pub enable_registration: bool,
+    /// HEARTLOCK_ALLOW_OPEN_ADMIN_REGISTRATION: the operator really wants
+    /// every self-registered account to be a server administrator.
+    pub allow_open_admin_registration: bool,
     pub admin_contact_email: Option<String>,
     pub admin_contact_url: Option<String>,
 }
@@ -243,6 +246,12 @@ impl Settings {
         } else {
             self.cwd.join(path)
         })
+    }
+
+    /// `DEFAULT_USER_ROLE=admin` with `ENABLE_REGISTRATION=true`: any
+    /// visitor could make themselves a server administrator.
+    pub fn open_admin_registration(&self) -> bool {
+        self.users.default_role == UserRole::Admin && self.users.enable_registration
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -342,6 +351,7 @@ impl Settings {
             users: UserSettings {
                 default_role: UserRole::User,
                 enable_registration: true,
+                allow_open_admin_registration: false,
                 admin_contact_email: None,
                 admin_contact_url: None,
             },

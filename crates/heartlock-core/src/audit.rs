@@ -180,6 +180,13 @@ pub enum ChainBreak {
     /// The seq after `after` is not `after + 1` (rows deleted or reordered).
     #[error("gap after seq {after} (next is seq {next})")]
     Gap { after: i64, next: i64 },
+    /// The log ends before the recorded head: its newest rows were deleted.
+    #[error("truncated: the log ends at seq {last} but its head records seq {head}")]
+    Truncated { last: i64, head: i64 },
+    /// The last row is not the one the head records (rows added around the
+    /// writer, or the last row replaced), or the head itself is missing.
+    #[error("the log's last row (seq {last}) does not match its recorded head")]
+    HeadMismatch { last: i64 },
 }
 
 /// Incremental verifier so callers can stream rows in batches, oldest first.
@@ -237,6 +244,19 @@ impl ChainVerifier {
     /// caller can compare the end of the chain against a recorded head.
     pub fn head(&self) -> (i64, &str) {
         (self.last_seq, &self.last_hash)
+    }
+
+    /// Compares the end of the chain with the head recorded beside it
+    /// (`None`: no head row). An empty log needs no head.
+    pub fn check_head(&self, recorded: Option<(i64, &str)>) -> Result<(), ChainBreak> {
+        let last = self.last_seq;
+        match recorded {
+            None if last == 0 => Ok(()),
+            None => Err(ChainBreak::HeadMismatch { last }),
+            Some((head, _)) if last < head => Err(ChainBreak::Truncated { last, head }),
+            Some((head, hash)) if last == head && hash == self.last_hash => Ok(()),
+            Some(_) => Err(ChainBreak::HeadMismatch { last }),
+        }
     }
 }
 

@@ -68,6 +68,24 @@ pub async fn migrate(settings: &Settings) -> Result<usize, BootError> {
     Ok(pending)
 }
 
+/// Configurations too dangerous to serve in production, whatever
+/// `check --deploy` says: refused at start, naming the variables.
+fn refuse_unsafe(settings: &Settings) -> Result<(), BootError> {
+    if !settings.debug
+        && settings.open_admin_registration()
+        && !settings.users.allow_open_admin_registration
+    {
+        return Err(BootError::Unsafe(
+            "DEFAULT_USER_ROLE=admin with ENABLE_REGISTRATION=true would make anyone who \
+             registers a server administrator. Set DEFAULT_USER_ROLE=user or \
+             ENABLE_REGISTRATION=false (or HEARTLOCK_ALLOW_OPEN_ADMIN_REGISTRATION=true if you \
+             really mean it)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// What `/readyz` and the admin status page report about the database.
 #[derive(Debug, Clone)]
 pub struct DatabaseStatus {
@@ -81,6 +99,7 @@ impl Domain {
     /// Opens the database, applies migrations, resolves and checks the keys,
     /// starts the audit writer and (PostgreSQL) the change listener.
     pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<Domain, BootError> {
+        refuse_unsafe(&settings)?;
         let (keyring, key_source) = keys::resolve_keyring(&settings)?;
         let store = connect_store(&settings).await?;
         store.migrate().await?;

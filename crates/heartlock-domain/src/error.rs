@@ -68,4 +68,7 @@ pub enum BootError {
     WrongKey(String),
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    /// A configuration that would be dangerous to serve (production only).
+    #[error("refusing to start: {0}")]
+    Unsafe(String),
 }

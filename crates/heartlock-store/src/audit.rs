@@ -88,8 +88,27 @@ impl Store {
         for chunk in stored.chunks(INSERT_CHUNK) {
             insert_chunk(&mut tx, chunk).await?;
         }
+        // The head moves with the rows, in the same transaction.
+        sqlx::query(
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        )
+        .bind(seq)
+        .bind(&prev)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(stored)
+    }
+
+    /// The recorded head of the chain (last seq and hash), if any event was
+    /// ever appended.
+    pub async fn audit_head(&self) -> Result<Option<(i64, String)>> {
+        Ok(
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// A transaction holding the audit write lock from its start, so appenders

@@ -193,6 +193,8 @@ pub(super) fn users(r: &mut Reader<'_>) -> Result<UserSettings> {
             UserRole::User,
         )?,
         enable_registration: r.bool_or("ENABLE_REGISTRATION", true)?,
+        allow_open_admin_registration: r
+            .bool_or("HEARTLOCK_ALLOW_OPEN_ADMIN_REGISTRATION", false)?,
         admin_contact_email: r.string("ADMIN_CONTACT_EMAIL"),
         admin_contact_url: r.http_url("ADMIN_CONTACT_URL")?,
     })

@@ -74,25 +74,42 @@ pub async fn verify_database(settings: &Settings) -> Result<VerifyReport, BootEr
     Ok(report?)
 }
 
-/// Streams the whole log, oldest first, through the chain verifier.
-///
-/// A deleted last row leaves a valid (shorter) chain; catching that needs the
-/// head (latest seq and hash) recorded elsewhere.
+/// Streams the whole log, oldest first, through the chain verifier, then
+/// checks its end against the head recorded with every append (so deleting
+/// the newest rows is detected too).
 pub async fn verify(store: &Store) -> Result<VerifyReport, StoreError> {
     let mut verifier = ChainVerifier::new();
     let mut first_break = None;
     let mut after = 0;
-    loop {
-        let batch = store.audit_batch(after, VERIFY_BATCH).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.seq;
-        for e in &batch {
-            if let Err(b) = verifier.push(e)
-                && first_break.is_none()
-            {
-                first_break = Some(b);
+    // A live server may append while we read: when the head is ahead of what
+    // was read, read on (a few rounds) before calling the log truncated.
+    let mut rounds = 0;
+    let head = loop {
+        let mut grew = false;
+        loop {
+            let batch = store.audit_batch(after, VERIFY_BATCH).await?;
+            let Some(last) = batch.last() else { break };
+            after = last.seq;
+            grew = true;
+            for e in &batch {
+                if let Err(b) = verifier.push(e)
+                    && first_break.is_none()
+                {
+                    first_break = Some(b);
+                }
             }
         }
+        let head = store.audit_head().await?;
+        rounds += 1;
+        let behind = head.as_ref().is_some_and(|(seq, _)| *seq > after);
+        if !(behind && grew && rounds < 5) {
+            break head;
+        }
+    };
+    if first_break.is_none()
+        && let Err(b) = verifier.check_head(head.as_ref().map(|(s, h)| (*s, h.as_str())))
+    {
+        first_break = Some(b);
     }
     Ok(VerifyReport {
         events: verifier.count(),

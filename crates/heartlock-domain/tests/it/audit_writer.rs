@@ -180,3 +180,39 @@ store_test!(
         handle.shutdown().await;
     }
 );
+
+store_test!(
+    verify_detects_a_deleted_tail_and_a_missing_head,
+    |db: TestDb| async move {
+        let store = db.store().await;
+        let (log, handle) = AuditLog::start(store.clone());
+        for i in 0..1200 {
+            log.record(ev(0, i)).await;
+        }
+        handle.shutdown().await;
+        assert!(audit::verify(&store).await.unwrap().is_intact());
+
+        // The reported attack: delete the newest rows.
+        store
+            .execute_raw("DELETE FROM audit_events WHERE seq > 200")
+            .await
+            .unwrap();
+        let report = audit::verify(&store).await.unwrap();
+        assert_eq!(report.events, 200);
+        assert_eq!(
+            report.first_break,
+            Some(ChainBreak::Truncated {
+                last: 200,
+                head: 1200
+            })
+        );
+
+        // Deleting the head as well is no way out.
+        store.execute_raw("DELETE FROM audit_head").await.unwrap();
+        let report = audit::verify(&store).await.unwrap();
+        assert_eq!(
+            report.first_break,
+            Some(ChainBreak::HeadMismatch { last: 200 })
+        );
+    }
+);

@@ -81,3 +81,41 @@ store_test!(
         );
     }
 );
+
+#[tokio::test]
+async fn open_admin_registration_refuses_to_start_in_production() {
+    let db = TestDb::new(heartlock_store::Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = production(&db, dir.path());
+    settings.encryption_key = Some(Secret::new(heartlock_core::Keyring::generate_key()));
+    settings.users.default_role = heartlock_config::UserRole::Admin;
+    let err = match Domain::boot(settings.clone(), Arc::new(SystemClock)).await {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("anyone could register as an administrator"),
+    };
+    assert!(
+        err.contains("DEFAULT_USER_ROLE=admin") && err.contains("ENABLE_REGISTRATION"),
+        "{err}"
+    );
+    assert!(
+        settings
+            .deploy_check()
+            .iter()
+            .any(|f| f.id == "heartlock.W019")
+    );
+    // Closed registration, or an explicit opt-in, starts.
+    let mut closed = settings.clone();
+    closed.users.enable_registration = false;
+    Domain::boot(closed, Arc::new(SystemClock))
+        .await
+        .unwrap()
+        .shutdown()
+        .await;
+    let mut meant = settings;
+    meant.users.allow_open_admin_registration = true;
+    Domain::boot(meant, Arc::new(SystemClock))
+        .await
+        .unwrap()
+        .shutdown()
+        .await;
+}

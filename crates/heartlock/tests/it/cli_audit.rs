@@ -105,3 +105,27 @@ both_backends!(
         store.close().await;
     }
 );
+
+both_backends!(verify_fails_on_a_truncated_log, |db: TestDb| async move {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&db);
+    let env = [("DATABASE_URL", url.as_str())];
+    let store = db.store().await;
+    store
+        .append_audit(&(0..1000).map(ev).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    // Deleting the newest rows leaves a valid but shorter chain.
+    store
+        .execute_raw("DELETE FROM audit_events WHERE seq > 10")
+        .await
+        .unwrap();
+    let out = run(dir.path(), &env, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout
+            .contains("TAMPERED: truncated: the log ends at seq 10 but its head records seq 1000"),
+        "{stdout}"
+    );
+});
