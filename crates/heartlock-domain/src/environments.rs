@@ -46,6 +46,12 @@ pub async fn create(
 ) -> DomainResult<EnvironmentRecord> {
     let p = access(dom, caller, project, Action::ManageProject).await?;
     validate_slug("slug", slug)?;
+    if dom.store.environments(&p.id).await?.len() >= crate::projects::MAX_ENVIRONMENTS {
+        return Err(DomainError::Conflict(format!(
+            "a project has at most {} environments",
+            crate::projects::MAX_ENVIRONMENTS
+        )));
+    }
     // No name means "same as the slug"; an explicit empty name is refused.
     let name = validate_name("name", name.unwrap_or(slug))?;
     let env = dom

@@ -94,7 +94,7 @@ fn load_or_create_dev_key(path: &Path) -> Result<Keyring, BootError> {
 /// processes starting at once must not end up with different keys).
 fn write_private_file(path: &Path, contents: &str) -> Result<(), BootError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
+        heartlock_store::create_private_dir(dir)
             .map_err(|e| BootError::Keys(format!("cannot create {}: {e}", dir.display())))?;
     }
     let mut opts = std::fs::OpenOptions::new();

@@ -12,6 +12,11 @@ use heartlock_core::roles::{
 };
 use heartlock_store::{EnvironmentRecord, NewProject, ProjectRecord, TokenRecord, UserRecord};
 
+/// Environments one project may have (one request used to create 10,000).
+pub const MAX_ENVIRONMENTS: usize = 100;
+/// Projects one user may belong to before creating more is refused.
+pub const MAX_PROJECTS_PER_USER: i64 = 1000;
+
 pub const DEFAULT_ENVIRONMENTS: [(&str, &str); 3] = [
     ("development", "Development"),
     ("staging", "Staging"),
@@ -240,6 +245,12 @@ pub async fn create(
     };
     validate_slug("slug", &slug)?;
     let envs: Vec<(String, String, String)> = match environments {
+        Some(list) if list.len() > MAX_ENVIRONMENTS => {
+            return Err(DomainError::validation(
+                "environments",
+                format!("at most {MAX_ENVIRONMENTS} environments per project"),
+            ));
+        }
         Some(list) => {
             let mut out: Vec<(String, String, String)> = Vec::new();
             for s in list {
@@ -260,6 +271,14 @@ pub async fn create(
             .collect(),
     };
     let org = org.map(|o| validate_name("org", &o)).transpose()?;
+    if let Some(user) = caller.user() {
+        let (_, member_of) = dom.store.list_projects(Some(&user.id), None, 0, 0).await?;
+        if member_of >= MAX_PROJECTS_PER_USER {
+            return Err(DomainError::Conflict(format!(
+                "you are in {member_of} projects already; the limit is {MAX_PROJECTS_PER_USER}"
+            )));
+        }
+    }
     let p = NewProject {
         id: ids::new_id(),
         slug,

@@ -89,7 +89,7 @@ impl Store {
         let (url, backend) = match &opts.target {
             DbTarget::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| {
+                    create_private_dir(dir).map_err(|e| {
                         StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
                     })?;
                 }
@@ -125,6 +125,9 @@ impl Store {
             .connect_with(connect_opts)
             .await
             .map_err(|e| StoreError::Unavailable(redact_connect_error(&e)))?;
+        if let DbTarget::Sqlite(path) = &opts.target {
+            restrict_sqlite_files(path);
+        }
         Ok(Self {
             pool: SharedPool::new(Current {
                 pool,
@@ -333,6 +336,41 @@ impl<'c> Executor<'c> for &SharedPool {
         'c: 'e,
     {
         (&self.pool()).describe(sql)
+    }
+}
+
+/// Creates a missing folder readable by its owner only (0700). An existing
+/// folder is left as the operator made it.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// The database file and its WAL companions hold every secret (encrypted)
+/// and the audit log: owner-only (0600).
+fn restrict_sqlite_files(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let p = std::path::PathBuf::from(p);
+            if p.exists()
+                && let Err(e) = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+            {
+                tracing::warn!(path = %p.display(), error = %e, "cannot make the database file private");
+            }
+        }
     }
 }
 

@@ -19,7 +19,7 @@ mod users;
 mod web_sessions;
 
 pub use audit::AuditFilter;
-pub use connect::{Backend, DbTarget, Store, StoreOptions, TxActor};
+pub use connect::{Backend, DbTarget, Store, StoreOptions, TxActor, create_private_dir};
 pub use encrypted::{EncryptedColumn, EncryptedRow};
 pub use error::StoreError;
 pub use projects::{EnvironmentRecord, NewProject, ProjectRecord};

@@ -6,5 +6,6 @@ mod admin_commands;
 mod audit_writer;
 mod fail_closed;
 mod first_start;
+mod limits;
 mod support;
 mod tx_actor;

@@ -150,6 +150,7 @@ pub struct CreateProject {
     #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub slug: Option<String>,
     /// Environment slugs, in order (default: development, staging, production).
+    #[schema(max_items = 100)]
     pub environments: Option<Vec<String>>,
     #[schema(
         pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",

@@ -75,3 +75,26 @@ store_test!(
         );
     }
 );
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_sqlite_data_folder_and_its_files_are_private() {
+    use heartlock_store::{DbTarget, Store, StoreOptions};
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("heartlock_data");
+    let path = dir.join("db.sqlite3");
+    let store = Store::connect(&StoreOptions::new(DbTarget::Sqlite(path.clone())))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    store.close().await;
+    // Reconnecting tightens whatever the first connection created.
+    let store = Store::connect(&StoreOptions::new(DbTarget::Sqlite(path.clone())))
+        .await
+        .unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    store.close().await;
+}
