@@ -96,10 +96,20 @@ pub struct DatabaseStatus {
 }
 
 impl Domain {
+    /// Boots for serving requests: first refuses configurations too
+    /// dangerous to serve. Operator commands use [`Domain::boot`], so an
+    /// operator can still fix things (rotate keys, create an admin).
+    pub async fn boot_to_serve(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Domain, BootError> {
+        refuse_unsafe(&settings)?;
+        Self::boot(settings, clock).await
+    }
+
     /// Opens the database, applies migrations, resolves and checks the keys,
     /// starts the audit writer and (PostgreSQL) the change listener.
     pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<Domain, BootError> {
-        refuse_unsafe(&settings)?;
         let (keyring, key_source) = keys::resolve_keyring(&settings)?;
         let store = connect_store(&settings).await?;
         store.migrate().await?;

@@ -63,7 +63,9 @@ pub async fn end(dom: &Domain, caller: &Principal) -> DomainResult<()> {
         return Ok(());
     };
     let now = dom.now_ms();
-    dom.store.revoke_web_session(session_id, now).await?;
+    dom.store_as(caller)
+        .revoke_web_session(session_id, now)
+        .await?;
     dom.audit
         .record(event(dom, caller, "auth.logout", Outcome::Success))
         .await;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 /// Boots the domain (database, migrations, keys, audit writer) for serving.
 pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState, BootError> {
-    Ok(AppState::new(Domain::boot(settings, clock).await?))
+    Ok(AppState::new(Domain::boot_to_serve(settings, clock).await?))
 }
 
 pub fn http_policy(settings: &Settings) -> HttpPolicy {

@@ -96,10 +96,19 @@ pub async fn import(
     dom: &Domain,
     caller: &Principal,
     at: EnvRef<'_>,
-    format: Format,
+    format_name: &str,
     content: &str,
 ) -> DomainResult<Vec<(String, i64)>> {
     let (p, e) = access_env(dom, caller, at.project, at.env, Action::WriteSecrets).await?;
+    let format = match Format::parse_name(format_name) {
+        Some(f @ (Format::Dotenv | Format::Json | Format::Yaml)) => f,
+        _ => {
+            return Err(DomainError::validation(
+                "format",
+                "must be dotenv, json or yaml",
+            ));
+        }
+    };
     import_in(dom, caller, &p, &e, format, content).await
 }
 
@@ -122,7 +131,11 @@ pub async fn grid(
     project: &str,
 ) -> DomainResult<(ProjectRecord, Vec<(EnvironmentRecord, Vec<PlainSecret>)>)> {
     let p = access(dom, caller, project, Action::ReadSecrets).await?;
-    let envs = dom.store.environments(&p.id).await?;
+    let mut envs = dom.store.environments(&p.id).await?;
+    // A service token reads only the environments it was given.
+    if let Some(token) = caller.token() {
+        envs.retain(|e| token.environments.contains(&e.id));
+    }
     let mut out = Vec::with_capacity(envs.len());
     for env in envs {
         let all = read_all_in(dom, caller, &p, &env, "secret.list").await?;

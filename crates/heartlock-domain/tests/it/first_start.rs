@@ -89,7 +89,7 @@ async fn open_admin_registration_refuses_to_start_in_production() {
     let mut settings = production(&db, dir.path());
     settings.encryption_key = Some(Secret::new(heartlock_core::Keyring::generate_key()));
     settings.users.default_role = heartlock_config::UserRole::Admin;
-    let err = match Domain::boot(settings.clone(), Arc::new(SystemClock)).await {
+    let err = match Domain::boot_to_serve(settings.clone(), Arc::new(SystemClock)).await {
         Err(e) => e.to_string(),
         Ok(_) => panic!("anyone could register as an administrator"),
     };
@@ -106,14 +106,14 @@ async fn open_admin_registration_refuses_to_start_in_production() {
     // Closed registration, or an explicit opt-in, starts.
     let mut closed = settings.clone();
     closed.users.enable_registration = false;
-    Domain::boot(closed, Arc::new(SystemClock))
+    Domain::boot_to_serve(closed, Arc::new(SystemClock))
         .await
         .unwrap()
         .shutdown()
         .await;
     let mut meant = settings;
     meant.users.allow_open_admin_registration = true;
-    Domain::boot(meant, Arc::new(SystemClock))
+    Domain::boot_to_serve(meant, Arc::new(SystemClock))
         .await
         .unwrap()
         .shutdown()

@@ -8,4 +8,5 @@ mod fail_closed;
 mod first_start;
 mod limits;
 mod support;
+mod token_scope;
 mod tx_actor;

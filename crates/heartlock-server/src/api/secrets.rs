@@ -125,17 +125,8 @@ async fn import_secrets(
         project: &project,
         env: &env,
     };
-    let format = match Format::parse_name(&req.format) {
-        Some(f @ (Format::Dotenv | Format::Json | Format::Yaml)) => f,
-        _ => {
-            return Err(ApiError::validation(
-                "format",
-                "must be dotenv, json or yaml",
-            ));
-        }
-    };
     Ok(Json(WriteResult::new(
-        svc::import(&state, &caller, at, format, &req.content).await?,
+        svc::import(&state, &caller, at, &req.format, &req.content).await?,
     )))
 }
 
@@ -220,7 +211,6 @@ async fn put_secret(
         project: &project,
         env: &env,
     };
-    svc::validate_key(&key)?;
     let mut set = SecretMap::new();
     set.insert(key.clone(), req.value);
     let changes = svc::Changes {
@@ -248,7 +238,6 @@ async fn delete_secret(
         project: &project,
         env: &env,
     };
-    svc::validate_key(&key)?;
     let keys = [key];
     let changes = svc::Changes {
         set: &SecretMap::new(),

@@ -11,7 +11,7 @@ pub async fn serve() -> anyhow::Result<ExitCode> {
     let bind = settings.bind;
     // Installed before anything can report "listening" (see shutdown_signal).
     let shutdown = heartlock_server::shutdown_signal();
-    let dom = heartlock_domain::Domain::boot(settings, Arc::new(SystemClock)).await?;
+    let dom = heartlock_domain::Domain::boot_to_serve(settings, Arc::new(SystemClock)).await?;
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
         Err(e) => {

@@ -270,7 +270,7 @@ pub async fn import(
         project: &project,
         env: &form.environment,
     };
-    match secrets::import(&state, &ctx.caller, at, Format::Dotenv, &form.content).await {
+    match secrets::import(&state, &ctx.caller, at, "dotenv", &form.content).await {
         Ok(_) => Ok(redirect_with_flash(
             &state,
             &format!("/projects/{project}"),
