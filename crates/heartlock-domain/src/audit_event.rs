@@ -5,9 +5,13 @@ use heartlock_core::audit::{NewAuditEvent, Outcome};
 
 /// An event for `action` by `caller`, to be completed with project/env/key.
 pub fn event(dom: &Domain, caller: &Principal, action: &str, outcome: Outcome) -> NewAuditEvent {
+    event_at(dom.clock.now_ms(), caller, action, outcome)
+}
+
+fn event_at(at_ms: i64, caller: &Principal, action: &str, outcome: Outcome) -> NewAuditEvent {
     let (actor_kind, actor_id, actor_name) = caller.audit_identity();
     NewAuditEvent {
-        at_ms: dom.clock.now_ms(),
+        at_ms,
         actor_kind,
         actor_id,
         actor_name,
@@ -49,19 +53,8 @@ impl EventExt for NewAuditEvent {
 }
 
 /// An event of an operator command that runs without a booted domain
-/// (`migrate`, `audit verify`): the system principal, the system clock.
-pub(crate) fn system_event(command: &str, action: &str, detail: String) -> NewAuditEvent {
-    NewAuditEvent {
-        at_ms: heartlock_core::Clock::now_ms(&heartlock_core::SystemClock),
-        actor_kind: heartlock_core::audit::ActorKind::System,
-        actor_id: None,
-        actor_name: Some(command.to_string()),
-        action: action.to_string(),
-        project_id: None,
-        environment_id: None,
-        secret_key: None,
-        ip: None,
-        outcome: Outcome::Success,
-        detail: Some(detail),
-    }
+/// (`migrate`): the system principal, the system clock.
+pub(crate) fn system_event(command: &'static str, action: &str, detail: String) -> NewAuditEvent {
+    let now = heartlock_core::Clock::now_ms(&heartlock_core::SystemClock);
+    event_at(now, &Principal::system(command), action, Outcome::Success).detail(detail)
 }
