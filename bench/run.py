@@ -72,27 +72,20 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--postgres", action="store_true", help="use a fresh database on the local PostgreSQL")
-    ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--connections", type=int, default=64)
-    ap.add_argument("--no-build", action="store_true")
-    args = ap.parse_args()
-
-    if not args.no_build:
-        subprocess.run(["cargo", "build", "--release", "-p", "heartlock", "-q"], cwd=ROOT, check=True)
+def start_server(postgres, rust_log="warn"):
+    """A fresh release server (SQLite, or a new PostgreSQL database) with a
+    user, a project `bench` holding 50 secrets and a read token on it."""
     work = tempfile.mkdtemp(prefix="hl-bench-")
     port = free_port()
     key = subprocess.run([BIN, "gen-key"], capture_output=True, text=True, check=True).stdout.strip()
     env = {
-        "PATH": os.environ.get("PATH", ""), "HOME": work, "RUST_LOG": "warn",
+        "PATH": os.environ.get("PATH", ""), "HOME": work, "RUST_LOG": rust_log,
         "DEBUG": "false", "SECURE_SSL_REDIRECT": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECRET_KEY": uuid.uuid4().hex * 2, "JWT_SECRET_KEY": uuid.uuid4().hex * 2,
         "HEARTLOCK_ENCRYPTION_KEY": key, "HEARTLOCK_BIND": f"127.0.0.1:{port}",
     }
     pg_db = None
-    if args.postgres:
+    if postgres:
         pg_db = "hl_bench_" + uuid.uuid4().hex[:12]
         subprocess.run(["psql", PG_ADMIN, "-qc", f"CREATE DATABASE {pg_db}"], check=True)
         # Loopback: no TLS. With sqlx's default sslmode=prefer every new
@@ -105,6 +98,7 @@ def main():
     t0 = time.perf_counter()
     server_log = open(os.path.join(work, "server.log"), "w")
     server = subprocess.Popen([BIN, "serve"], cwd=work, env=env, stderr=server_log)
+    srv = {"proc": server, "work": work, "pg_db": pg_db, "env": env, "base": base}
     while True:
         try:
             urllib.request.urlopen(base + "/healthz", timeout=1).read()
@@ -113,7 +107,7 @@ def main():
             if server.poll() is not None:
                 sys.exit("server exited during startup")
             time.sleep(0.001)
-    startup_ms = (time.perf_counter() - t0) * 1000
+    srv["startup_ms"] = (time.perf_counter() - t0) * 1000
     try:
         pw = "correct horse battery staple"
         reg = http("POST", base + "/api/v1/auth/register", body={"email": "bench@example.com", "password": pw})
@@ -124,6 +118,42 @@ def main():
         tok = http("POST", base + "/api/v1/projects/bench/tokens", jwt, {"name": "bench", "environments": ["production"], "access": "read"})["token"]
         hot = base + "/api/v1/projects/bench/environments/production/secrets:export"
         assert len(http("GET", hot, tok)) == 50
+    except Exception:
+        stop_server(srv)
+        raise
+    srv.update(jwt=jwt, tok=tok, hot=hot)
+    return srv
+
+
+def stop_server(srv):
+    server, work = srv["proc"], srv["work"]
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        print(open(os.path.join(work, "server.log")).read()[-3000:], file=sys.stderr)
+        raise
+    finally:
+        if srv["pg_db"]:
+            subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {srv['pg_db']} WITH (FORCE)"], check=False)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--postgres", action="store_true", help="use a fresh database on the local PostgreSQL")
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--no-build", action="store_true")
+    args = ap.parse_args()
+
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release", "-p", "heartlock", "-q"], cwd=ROOT, check=True)
+    srv = start_server(args.postgres)
+    server, work, env, base, tok, hot = srv["proc"], srv["work"], srv["env"], srv["base"], srv["tok"], srv["hot"]
+    startup_ms = srv["startup_ms"]
+    try:
         idle = rss_kb(server.pid)
 
         ceiling = wrk(base + "/healthz", None, args.seconds, args.connections)
@@ -155,16 +185,7 @@ print(peak)
                 res = json.load(open(out))["results"]
                 run_vs_true = {"true_ms": res[0]["mean"] * 1000, "heartlock_run_true_ms": res[1]["mean"] * 1000}
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            print(open(os.path.join(work, "server.log")).read()[-3000:], file=sys.stderr)
-            raise
-        if pg_db:
-            subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)"], check=False)
-        shutil.rmtree(work, ignore_errors=True)
+        stop_server(srv)
 
     report = {
         "database": "postgresql" if args.postgres else "sqlite",

@@ -91,7 +91,9 @@ api POST /projects/demo/environments/development/secrets:batch '{"delete":["EMPT
 #   (register, admin user creation), a slug derived from the project name,
 #   a batch that must be non-empty with disjoint set/delete keys, an import
 #   document that must parse, a member email that must belong to an account,
-#   token environments that must exist and CIDRs that must parse.
+#   token environments that must exist and CIDRs that must parse;
+# - sign-in, registration and password change (the run's wrong passwords all
+#   come from one address) answer 429 once that address is throttled.
 cat >"$work/schemathesis.toml" <<'TOML'
 [cache]
 enabled = false
@@ -118,6 +120,8 @@ parameters = { "path.project" = { dictionary = "missing", probability = 0.5 } }
 [[operations]]
 include-by = "method == 'POST'"
 include-path = [
+  "/auth/login",
+  "/auth/password",
   "/auth/register",
   "/admin/users",
   "/projects",

@@ -31,6 +31,11 @@ pub enum ClientError {
         title: String,
         detail: String,
     },
+    /// Throttled (429): too many failed sign-ins, password checks or
+    /// registrations from here; `retry_after_secs` is the server's
+    /// Retry-After, when it sent one.
+    #[error("{}", too_many_text(*.retry_after_secs))]
+    TooManyAttempts { retry_after_secs: Option<u64> },
     #[error("cannot reach the server: {0}")]
     Transport(String),
     #[error("unexpected response: {0}")]
@@ -47,6 +52,7 @@ impl ClientError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ClientError::Problem { status, .. } => Some(*status),
+            ClientError::TooManyAttempts { .. } => Some(429),
             _ => None,
         }
     }
@@ -55,8 +61,16 @@ impl ClientError {
     pub fn kind(&self) -> Option<&str> {
         match self {
             ClientError::Problem { kind, .. } => Some(kind),
+            ClientError::TooManyAttempts { .. } => Some("too-many-attempts"),
             _ => None,
         }
+    }
+}
+
+fn too_many_text(retry_after_secs: Option<u64>) -> String {
+    match retry_after_secs {
+        Some(secs) => format!("too many attempts; try again in {secs} seconds"),
+        None => "too many attempts; try again later".to_string(),
     }
 }
 
@@ -200,6 +214,14 @@ impl Client {
             return Err(ClientError::Decode(format!(
                 "the server redirects to {to}; use that address as the server URL"
             )));
+        }
+        if status == 429 {
+            let retry_after_secs = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok());
+            return Err(ClientError::TooManyAttempts { retry_after_secs });
         }
         let content_type = resp
             .headers()

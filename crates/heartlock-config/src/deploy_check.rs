@@ -1,208 +1,176 @@
-//! `heartlock check --deploy`: production-readiness findings. Messages name
-//! settings and say what to do; they never include secret values.
+//! `heartlock check --deploy` and the admin status page: production-readiness
+//! findings. Each finding has a stable id, a severity, the settings involved,
+//! what is wrong and how to fix it; none ever includes a secret value.
+//!
+//! Only features in use are checked (no SMTP finding without the SMTP
+//! backend, no OIDC finding with OIDC off…), so a well-configured deployment
+//! gets no findings and the check can gate a CI pipeline.
 
-use crate::{EmailBackend, NoAuthPolicy, Settings};
+mod database;
+mod features;
+mod keys;
+mod runtime;
+mod web;
 
-/// Minimum length for signing keys (SECRET_KEY, JWT_SECRET_KEY).
-const MIN_KEY_LEN: usize = 32;
+use crate::Settings;
 
-/// One deployment problem. `id` is stable so it can be referenced or
-/// silenced by tooling.
+pub use runtime::RuntimeFacts;
+
+/// How bad a finding is. `Error` sorts before `Warning`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Dangerous or insecure: fix before serving real secrets.
+    Error,
+    /// Should be fixed, but not an open door.
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One deployment problem. `id` is stable so tooling can reference it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub id: &'static str,
-    pub setting: &'static str,
+    pub severity: Severity,
+    /// The settings involved, canonical names.
+    pub settings: Vec<&'static str>,
+    /// What is wrong.
     pub message: String,
+    /// What to do about it.
+    pub fix: String,
 }
 
-fn finding(id: &'static str, setting: &'static str, message: impl Into<String>) -> Finding {
-    Finding {
-        id,
-        setting,
-        message: message.into(),
+impl Finding {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "severity": self.severity.as_str(),
+            "settings": self.settings,
+            "message": self.message,
+            "fix": self.fix,
+        })
     }
 }
 
-fn is_http(url: &str) -> bool {
-    url.get(..7)
-        .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
+/// The `check --deploy --json` document:
+/// `{"findings": [...], "errors": N, "warnings": N}`.
+pub fn findings_json(findings: &[Finding]) -> serde_json::Value {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    serde_json::json!({
+        "findings": findings.iter().map(Finding::to_json).collect::<Vec<_>>(),
+        "errors": count(Severity::Error),
+        "warnings": count(Severity::Warning),
+    })
 }
 
-fn is_https(url: &str) -> bool {
-    url.get(..8)
-        .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+/// Collects findings; the check modules push into it.
+pub(crate) struct Findings(Vec<Finding>);
+
+impl Findings {
+    pub(crate) fn push(
+        &mut self,
+        id: &'static str,
+        severity: Severity,
+        settings: &[&'static str],
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.0.push(Finding {
+            id,
+            severity,
+            settings: settings.to_vec(),
+            message: message.into(),
+            fix: fix.into(),
+        });
+    }
+
+    pub(crate) fn error(
+        &mut self,
+        id: &'static str,
+        settings: &[&'static str],
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.push(id, Severity::Error, settings, message, fix);
+    }
+
+    pub(crate) fn warning(
+        &mut self,
+        id: &'static str,
+        settings: &[&'static str],
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.push(id, Severity::Warning, settings, message, fix);
+    }
+}
+
+/// `localhost`, `*.localhost`, 127.0.0.0/8 and ::1: traffic that never
+/// leaves the machine, so plain HTTP there is not a finding.
+pub(crate) fn is_loopback_host<S: AsRef<str>>(host: &url::Host<S>) -> bool {
+    match host {
+        url::Host::Domain(d) => {
+            let d = d.as_ref().trim_end_matches('.').to_ascii_lowercase();
+            // Non-special schemes (postgres://) keep IP hosts as plain text.
+            let ip = d.trim_start_matches('[').trim_end_matches(']');
+            d == "localhost"
+                || d.ends_with(".localhost")
+                || ip
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+/// An `http://` URL (or origin) whose host is not loopback.
+pub(crate) fn is_remote_http(raw: &str) -> bool {
+    match url::Url::parse(raw) {
+        Ok(u) => u.scheme() == "http" && !u.host().is_some_and(|h| is_loopback_host(&h)),
+        // Unparsable values are refused when loading; judge by the prefix.
+        Err(_) => raw
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("http://")),
+    }
 }
 
 impl Settings {
-    /// Findings for a production deployment, in a stable order.
+    /// Findings from the settings alone, errors first, in a stable order.
+    /// Checks that need runtime state (is there an administrator? what does
+    /// appconfig.json hold now?) are skipped; see [`Settings::deploy_check_with`].
     pub fn deploy_check(&self) -> Vec<Finding> {
-        let mut out = Vec::new();
-        self.check_core(&mut out);
-        self.check_web(&mut out);
-        self.check_features(&mut out);
-        out
+        self.deploy_check_with(&RuntimeFacts::default())
     }
 
-    fn check_core(&self, out: &mut Vec<Finding>) {
-        match &self.secret_key {
-            None => out.push(finding(
-                "heartlock.W001",
-                "SECRET_KEY",
-                "SECRET_KEY is not set; the server refuses to start without it when DEBUG is off. \
-                 Set it to a random string of at least 32 characters.",
-            )),
-            Some(k) if k.expose().chars().count() < MIN_KEY_LEN => out.push(finding(
-                "heartlock.W002",
-                "SECRET_KEY",
-                "SECRET_KEY is shorter than 32 characters; use a longer random value.",
-            )),
-            Some(_) => {}
-        }
-        if self.debug {
-            out.push(finding(
-                "heartlock.W003",
-                "DEBUG",
-                "DEBUG is on; set DEBUG=false in production.",
-            ));
-        }
-        if self.encryption_key.is_none() {
-            out.push(finding(
-                "heartlock.W004",
-                "HEARTLOCK_ENCRYPTION_KEY",
-                "HEARTLOCK_ENCRYPTION_KEY is not set, so secrets are encrypted with a key from the \
-                 secret.key file in the data dir, which is meant for development only. Set a stable \
-                 Fernet key and keep a backup of it.",
-            ));
-        }
-        match &self.jwt.secret_key {
-            None => out.push(finding(
-                "heartlock.W005",
-                "JWT_SECRET_KEY",
-                "JWT_SECRET_KEY is not set, so a key is generated automatically; set a stable random \
-                 value of at least 32 bytes so tokens survive restarts and work across instances.",
-            )),
-            Some(k) if k.expose().len() < MIN_KEY_LEN => out.push(finding(
-                "heartlock.W006",
-                "JWT_SECRET_KEY",
-                "JWT_SECRET_KEY is shorter than 32 bytes; use a longer random value.",
-            )),
-            Some(_) => {}
-        }
-        if !self.is_postgres() {
-            out.push(finding(
-                "heartlock.W008",
-                "DATABASE_URL",
-                "The database is SQLite; use PostgreSQL (DATABASE_URL=postgres://...) in production.",
-            ));
-        }
-        if self.policy_no_auth_default != NoAuthPolicy::Deny {
-            out.push(finding(
-                "heartlock.W009",
-                "POLICY_NO_AUTH_DEFAULT",
-                format!(
-                    "POLICY_NO_AUTH_DEFAULT is {}, so unauthenticated requests get access; set it to deny.",
-                    self.policy_no_auth_default.as_str()
-                ),
-            ));
-        }
-    }
-
-    fn check_web(&self, out: &mut Vec<Finding>) {
-        if self.allowed_hosts.is_empty() || self.allowed_hosts.iter().any(|h| h == "*") {
-            out.push(finding(
-                "heartlock.W010",
-                "ALLOWED_HOSTS",
-                "ALLOWED_HOSTS is empty or contains '*'; list the exact host names the server is reached under.",
-            ));
-        }
-        if !self.secure_ssl_redirect {
-            out.push(finding(
-                "heartlock.W011",
-                "SECURE_SSL_REDIRECT",
-                "SECURE_SSL_REDIRECT is off; turn it on so plain HTTP requests are redirected to HTTPS.",
-            ));
-        }
-        match &self.base_url {
-            None => out.push(finding(
-                "heartlock.W012",
-                "HEARTLOCK_BASE_URL",
-                "HEARTLOCK_BASE_URL is not set; set it to the public https:// URL so links in emails \
-                 and OIDC redirects are correct.",
-            )),
-            Some(url) if !is_https(url) => out.push(finding(
-                "heartlock.W013",
-                "HEARTLOCK_BASE_URL",
-                "HEARTLOCK_BASE_URL does not use https; serve Heartlock over HTTPS and use an https:// URL.",
-            )),
-            Some(_) => {}
-        }
-        if self.cors_allowed_origins.iter().any(|o| o == "*") {
-            out.push(finding(
-                "heartlock.W015",
-                "CORS_ALLOWED_ORIGINS",
-                "CORS_ALLOWED_ORIGINS contains '*'; list the exact origins that may call the API.",
-            ));
-        }
-        if self.cors_allowed_origins.iter().any(|o| is_http(o)) {
-            out.push(finding(
-                "heartlock.W016",
-                "CORS_ALLOWED_ORIGINS",
-                "CORS_ALLOWED_ORIGINS contains http:// origins; allow only https:// origins in production.",
-            ));
-        }
-    }
-
-    fn check_features(&self, out: &mut Vec<Finding>) {
-        if self.vapid.public_key.is_none() || self.vapid.private_key.is_none() {
-            out.push(finding(
-                "heartlock.W007",
-                "VAPID_PUBLIC_KEY",
-                "VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are not set, so web push notifications are \
-                 disabled; generate a VAPID key pair and set both.",
-            ));
-        }
-        if self.email.backend == EmailBackend::Console {
-            out.push(finding(
-                "heartlock.W014",
-                "EMAIL_BACKEND",
-                "EMAIL_BACKEND is console, so invitations and notifications are only logged, not \
-                 delivered; configure EMAIL_HOST (SMTP).",
-            ));
-        }
-        if self.oidc_enabled() {
-            let o = &self.oidc;
-            let urls = [
-                &o.authorization_endpoint,
-                &o.token_endpoint,
-                &o.userinfo_endpoint,
-                &o.jwks_endpoint,
-                &o.end_session_endpoint,
-                &o.issuer,
-                &o.redirect_uri,
-            ];
-            if urls.iter().any(|u| u.as_deref().is_some_and(is_http)) {
-                out.push(finding(
-                    "heartlock.W017",
-                    "OIDC_AUTHORIZATION_ENDPOINT",
-                    "OIDC is enabled with http:// endpoints; use https:// for every OIDC_* URL so \
-                     tokens and client secrets are not sent in clear text.",
-                ));
-            }
-        }
-        if !is_https(&self.turnstile.verify_url) {
-            out.push(finding(
-                "heartlock.W018",
-                "TURNSTILE_VERIFY_URL",
-                "TURNSTILE_VERIFY_URL does not use https; use the https:// Cloudflare siteverify URL.",
-            ));
-        }
-        if self.open_admin_registration() {
-            out.push(finding(
-                "heartlock.W019",
-                "DEFAULT_USER_ROLE",
-                "DEFAULT_USER_ROLE=admin with ENABLE_REGISTRATION=true makes anyone who registers a \
-                 server administrator; set DEFAULT_USER_ROLE=user or ENABLE_REGISTRATION=false.",
-            ));
-        }
+    /// Findings from the settings plus what is known about the running
+    /// deployment. Unknown facts (`None`) skip their checks.
+    pub fn deploy_check_with(&self, facts: &RuntimeFacts) -> Vec<Finding> {
+        // appconfig.json written since these settings were loaded (by the
+        // onboarding wizard) wins at the next start, so judge that.
+        let effective = runtime::effective(self, facts);
+        let s = effective.as_ref();
+        let mut out = Findings(Vec::new());
+        keys::check(s, &mut out);
+        web::check(s, &mut out);
+        database::check(s, &mut out);
+        features::check(s, &mut out);
+        runtime::check(self, s, facts, &mut out);
+        let mut findings = out.0;
+        findings.sort_by(|a, b| (a.severity, a.id).cmp(&(b.severity, b.id)));
+        findings
     }
 }

@@ -18,7 +18,7 @@ mod validate;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use deploy_check::Finding;
+pub use deploy_check::{Finding, RuntimeFacts, Severity, findings_json};
 pub use error::ConfigError;
 pub use load::{Loaded, load};
 pub use report::{ReportLine, SETTING_NAMES, render_report};

@@ -122,6 +122,16 @@ fn build(
     let r = &mut reader;
     let debug = r.bool_or("DEBUG", false)?;
     let secret_key = r.secret("SECRET_KEY");
+    // Older keys still accepted when verifying signatures (rotation, as Django does).
+    let secret_key_fallbacks = r
+        .secret("SECRET_KEY_FALLBACKS")
+        .map(|v| {
+            validate::comma_list(v.expose())
+                .into_iter()
+                .map(Secret::new)
+                .collect()
+        })
+        .unwrap_or_default();
     let allowed_hosts = r
         .list(
             "ALLOWED_HOSTS",
@@ -180,6 +190,19 @@ fn build(
         .list("CSRF_TRUSTED_ORIGINS", origins_expected, validate::origin)?
         .unwrap_or_default();
     let secure_ssl_redirect = r.bool_or("SECURE_SSL_REDIRECT", !debug)?;
+    let trusted_proxies = r
+        .checked(
+            "TRUSTED_PROXIES",
+            "a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8, ::1)",
+            validate::cidr_list,
+        )?
+        // A proxy on the same host is the common case; anything else is named.
+        .unwrap_or_else(|| {
+            ["127.0.0.0/8", "::1/128"]
+                .iter()
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        });
     let log_format = r.choice(
         "LOG_FORMAT",
         &[("text", LogFormat::Text), ("json", LogFormat::Json)],
@@ -230,6 +253,7 @@ fn build(
 
     Ok(Settings {
         secret_key,
+        secret_key_fallbacks,
         debug,
         allowed_hosts,
         database_url: Secret::new(database_url),
@@ -243,6 +267,7 @@ fn build(
         cors_allowed_origins,
         csrf_trusted_origins_raw,
         secure_ssl_redirect,
+        trusted_proxies,
         app_env,
         log_format,
         // Saturate rather than fail on 32-bit targets.

@@ -8,6 +8,7 @@ use crate::{REDACTED, Secret, Settings};
 pub const SETTING_NAMES: &[&str] = &[
     // Core
     "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
     "DEBUG",
     "ALLOWED_HOSTS",
     "DATABASE_URL",
@@ -24,6 +25,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "CORS_ALLOWED_ORIGINS",
     "CSRF_TRUSTED_ORIGINS",
     "SECURE_SSL_REDIRECT",
+    "TRUSTED_PROXIES",
     "APP_ENV",
     "LOG_FORMAT",
     // OIDC
@@ -116,6 +118,11 @@ pub(crate) fn display_value(s: &Settings, name: &str) -> Option<(String, bool)> 
     let hidden = |v: String| Some((v, true));
     match name {
         "SECRET_KEY" => hidden(secret(&s.secret_key)),
+        "SECRET_KEY_FALLBACKS" => hidden(if s.secret_key_fallbacks.is_empty() {
+            UNSET.to_string()
+        } else {
+            REDACTED.to_string()
+        }),
         "DEBUG" => plain(s.debug.to_string()),
         "ALLOWED_HOSTS" => plain(list(&s.allowed_hosts)),
         // Shown with only the password masked: the host is useful to see.
@@ -137,6 +144,12 @@ pub(crate) fn display_value(s: &Settings, name: &str) -> Option<(String, bool)> 
         "CORS_ALLOWED_ORIGINS" => plain(list(&s.cors_allowed_origins)),
         "CSRF_TRUSTED_ORIGINS" => plain(list(&s.csrf_trusted_origins_raw)),
         "SECURE_SSL_REDIRECT" => plain(s.secure_ssl_redirect.to_string()),
+        "TRUSTED_PROXIES" => plain(list(
+            &s.trusted_proxies
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+        )),
         "APP_ENV" => plain(opt(&s.app_env)),
         "LOG_FORMAT" => plain(s.log_format.as_str().to_string()),
         "OIDC_ENABLE" => plain(match s.oidc.enable {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::validate;
 use crate::{Secret, Source};
+pub use ipnet::IpNet;
 
 pub(crate) const DEFAULT_DATA_DIR: &str = "heartlock_data";
 pub(crate) const DEFAULT_BIND_PORT: u16 = 8082;
@@ -169,6 +170,8 @@ pub struct UserSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub secret_key: Option<Secret>,
+    /// SECRET_KEY_FALLBACKS: previous keys, accepted when verifying only.
+    pub secret_key_fallbacks: Vec<Secret>,
     pub debug: bool,
     pub allowed_hosts: Vec<String>,
     /// A Secret because it may embed a password.
@@ -188,6 +191,8 @@ pub struct Settings {
     /// CSRF_TRUSTED_ORIGINS as configured; see [`Settings::csrf_trusted_origins`].
     pub csrf_trusted_origins_raw: Vec<String>,
     pub secure_ssl_redirect: bool,
+    /// TRUSTED_PROXIES: peers whose X-Forwarded-* / Forwarded headers are believed.
+    pub trusted_proxies: Vec<IpNet>,
     pub app_env: Option<String>,
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
@@ -263,6 +268,19 @@ impl Settings {
         self.records.get(name)
     }
 
+    /// Whether the operator set this value (environment or a .env file),
+    /// as opposed to a default or the wizard's appconfig.json.
+    pub fn set_by_operator(&self, name: &str) -> bool {
+        fn operator(s: &Source) -> bool {
+            match s {
+                Source::Environment | Source::DotEnv(_) | Source::AppEnvFile(_) => true,
+                Source::Legacy { layer, .. } => operator(layer),
+                Source::Default | Source::AppConfig(_) => false,
+            }
+        }
+        self.records.get(name).is_some_and(operator)
+    }
+
     /// The individual encryption keys, first (encrypting) key first.
     pub fn encryption_keys(&self) -> Vec<&str> {
         self.encryption_key
@@ -281,6 +299,7 @@ impl Settings {
             .collect();
         Settings {
             secret_key: None,
+            secret_key_fallbacks: Vec::new(),
             debug: true,
             allowed_hosts: DEFAULT_ALLOWED_HOSTS
                 .iter()
@@ -297,6 +316,10 @@ impl Settings {
             cors_allowed_origins: Vec::new(),
             csrf_trusted_origins_raw: Vec::new(),
             secure_ssl_redirect: false,
+            trusted_proxies: ["127.0.0.0/8", "::1/128"]
+                .iter()
+                .filter_map(|n| n.parse().ok())
+                .collect(),
             app_env: None,
             log_format: LogFormat::Text,
             max_body_bytes: 1_048_576,

@@ -81,6 +81,21 @@ pub(crate) fn allowed_host(raw: &str) -> Option<String> {
     valid.then_some(host)
 }
 
+/// TRUSTED_PROXIES: addresses (taken as a single-host range) or CIDR ranges.
+pub(crate) fn cidr_list(raw: &str) -> Option<Vec<ipnet::IpNet>> {
+    comma_list(raw)
+        .into_iter()
+        .map(|entry| {
+            entry.parse::<ipnet::IpNet>().ok().or_else(|| {
+                entry
+                    .parse::<std::net::IpAddr>()
+                    .ok()
+                    .map(ipnet::IpNet::from)
+            })
+        })
+        .collect()
+}
+
 /// Split a comma list, dropping blank entries (e.g. a trailing comma).
 pub(crate) fn comma_list(raw: &str) -> Vec<&str> {
     raw.split(',')

@@ -9,6 +9,8 @@ pub mod formats;
 pub mod ids;
 pub mod password;
 pub mod roles;
+pub mod signing;
+pub mod throttle;
 pub mod token;
 
 pub use clock::{Clock, FixedClock, SystemClock};

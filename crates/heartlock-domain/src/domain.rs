@@ -71,6 +71,14 @@ pub async fn migrate(settings: &Settings) -> Result<usize, BootError> {
 /// Configurations too dangerous to serve in production, whatever
 /// `check --deploy` says: refused at start, naming the variables.
 fn refuse_unsafe(settings: &Settings) -> Result<(), BootError> {
+    if !settings.debug && settings.secret_key.is_none() {
+        return Err(BootError::Unsafe(
+            "SECRET_KEY is not set; it signs browser sessions and CSRF cookies and is required \
+             when DEBUG is off. Set SECRET_KEY to a long random value (e.g. the output of \
+             `openssl rand -base64 60`)"
+                .into(),
+        ));
+    }
     if !settings.debug
         && settings.open_admin_registration()
         && !settings.users.allow_open_admin_registration
@@ -104,7 +112,9 @@ impl Domain {
         clock: Arc<dyn Clock>,
     ) -> Result<Domain, BootError> {
         refuse_unsafe(&settings)?;
-        Self::boot(settings, clock).await
+        let dom = Self::boot(settings, clock).await?;
+        crate::onboarding::announce_setup_code(&dom).await;
+        Ok(dom)
     }
 
     /// Opens the database, applies migrations, resolves and checks the keys,

@@ -6,23 +6,23 @@ use crate::cache::{Change, changed};
 use crate::error::{DomainError, DomainResult};
 use crate::principal::Principal;
 use crate::projects::{access, environment, validate_name, validate_slug};
-use heartlock_core::audit::Outcome;
+use heartlock_core::audit::{NewAuditEvent, Outcome};
 use heartlock_core::ids;
 use heartlock_core::roles::Action;
 use heartlock_store::{EnvironmentRecord, ProjectRecord};
 
-async fn record(
+fn env_event(
     dom: &Domain,
     caller: &Principal,
     p: &ProjectRecord,
-    env: &EnvironmentRecord,
+    env_id: &str,
+    env_slug: &str,
     action: &str,
-) {
-    let ev = event(dom, caller, action, Outcome::Success)
+) -> NewAuditEvent {
+    event(dom, caller, action, Outcome::Success)
         .project(&p.id)
-        .environment(&env.id)
-        .detail(env.slug.clone());
-    dom.audit.record(ev).await;
+        .environment(env_id)
+        .detail(env_slug.to_string())
 }
 
 /// The environments of a project in order (ViewProject).
@@ -54,11 +54,13 @@ pub async fn create(
     }
     // No name means "same as the slug"; an explicit empty name is refused.
     let name = validate_name("name", name.unwrap_or(slug))?;
-    let env = dom
-        .store_as(caller)
-        .create_environment(&ids::new_id(), &p.id, slug, &name, dom.now_ms())
-        .await?;
-    record(dom, caller, &p, &env, "environment.create").await;
+    let id = ids::new_id();
+    let ev = env_event(dom, caller, &p, &id, slug, "environment.create");
+    let now = dom.now_ms();
+    let env = crate::audit::write(dom, caller, vec![ev], |store| async move {
+        store.create_environment(&id, &p.id, slug, &name, now).await
+    })
+    .await?;
     Ok(env)
 }
 
@@ -81,13 +83,16 @@ pub async fn update(
         ));
     }
     let name = name.map(|n| validate_name("name", n)).transpose()?;
-    let result = dom
-        .store_as(caller)
-        .update_environment(&p.id, &e.id, name.as_deref(), position.map(i64::from))
-        .await;
+    let ev = env_event(dom, caller, &p, &e.id, &e.slug, "environment.update");
+    let pid = &p.id;
+    let result = crate::audit::write(dom, caller, vec![ev], |store| async move {
+        store
+            .update_environment(pid, &e.id, name.as_deref(), position.map(i64::from))
+            .await
+    })
+    .await;
     changed(&dom.cache, &dom.store, Change::Project(p.id.clone())).await;
     result?;
-    record(dom, caller, &p, &e, "environment.update").await;
     environment(dom, &p, env).await
 }
 
@@ -100,10 +105,13 @@ pub async fn delete(
 ) -> DomainResult<()> {
     let p = access(dom, caller, project, Action::ManageProject).await?;
     let e = environment(dom, &p, env).await?;
-    let result = dom.store_as(caller).delete_environment(&e.id).await;
+    let ev = env_event(dom, caller, &p, &e.id, &e.slug, "environment.delete");
+    let result = crate::audit::write(dom, caller, vec![ev], |store| async move {
+        store.delete_environment(&e.id).await
+    })
+    .await;
     changed(&dom.cache, &dom.store, Change::Project(p.id.clone())).await;
     result?;
-    record(dom, caller, &p, &e, "environment.delete").await;
     Ok(())
 }
 

@@ -18,6 +18,10 @@ pub enum DomainError {
     Conflict(String),
     #[error("too large: {0}")]
     TooLarge(String),
+    /// Too many failed password checks (or registrations) from this client:
+    /// locked for `retry_after_secs` more seconds.
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    TooManyAttempts { retry_after_secs: u64 },
     /// Stored data that does not decrypt, is bound elsewhere or does not
     /// parse: never served, never replaced by a default.
     #[error("integrity error: {0}")]

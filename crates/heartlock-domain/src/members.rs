@@ -111,13 +111,14 @@ async fn set_member(
             "a project must keep at least one owner".into(),
         ));
     }
-    dom.store_as(caller)
-        .set_membership(&project.id, &user.id, role, dom.clock.now_ms())
-        .await?;
     let ev = event(dom, caller, "member.set", Outcome::Success)
         .project(&project.id)
         .detail(format!("{} is now {}", user.email, role.as_str()));
-    dom.audit.record(ev).await;
+    let (uid, now) = (&user.id, dom.clock.now_ms());
+    crate::audit::write(dom, caller, vec![ev], |store| async move {
+        store.set_membership(&project.id, uid, role, now).await
+    })
+    .await?;
     Ok(user)
 }
 
@@ -142,12 +143,12 @@ async fn remove_member(
             ));
         }
     }
-    dom.store_as(caller)
-        .remove_membership(&project.id, user_id)
-        .await?;
     let ev = event(dom, caller, "member.remove", Outcome::Success)
         .project(&project.id)
         .detail(format!("user {user_id} removed"));
-    dom.audit.record(ev).await;
+    crate::audit::write(dom, caller, vec![ev], |store| async move {
+        store.remove_membership(&project.id, user_id).await
+    })
+    .await?;
     Ok(())
 }

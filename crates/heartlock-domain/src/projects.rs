@@ -287,13 +287,12 @@ pub async fn create(
         environments: envs,
         owner_user_id: caller.user().map(|u| u.id.clone()),
     };
-    let project = dom
-        .store_as(caller)
-        .create_project(&p, dom.now_ms())
-        .await?;
-    dom.audit
-        .record(event(dom, caller, "project.create", Outcome::Success).project(&project.id))
-        .await;
+    let ev = event(dom, caller, "project.create", Outcome::Success).project(&p.id);
+    let now = dom.now_ms();
+    let project = crate::audit::write(dom, caller, vec![ev], |store| async move {
+        store.create_project(&p, now).await
+    })
+    .await?;
     Ok(project)
 }
 
@@ -454,15 +453,15 @@ pub async fn update(
         Some(o) => Some(validate_name("org", o)?),
         None => p.org.clone(),
     };
-    let result = dom
-        .store_as(caller)
-        .update_project(&p.id, &name, org.as_deref(), dom.now_ms())
-        .await;
+    let ev = event(dom, caller, "project.update", Outcome::Success).project(&p.id);
+    let now = dom.now_ms();
+    let pid = &p.id;
+    let result = crate::audit::write(dom, caller, vec![ev], |store| async move {
+        store.update_project(pid, &name, org.as_deref(), now).await
+    })
+    .await;
     changed(&dom.cache, &dom.store, Change::Project(p.id.clone())).await;
     result?;
-    dom.audit
-        .record(event(dom, caller, "project.update", Outcome::Success).project(&p.id))
-        .await;
     let p = dom
         .store
         .project_by_id(&p.id)
@@ -474,16 +473,16 @@ pub async fn update(
 /// Deletes a project with everything in it (DeleteProject).
 pub async fn delete(dom: &Domain, caller: &Principal, slug: &str) -> DomainResult<()> {
     let p = access(dom, caller, slug, Action::DeleteProject).await?;
-    let result = dom.store_as(caller).delete_project(&p.id).await;
+    let ev = event(dom, caller, "project.delete", Outcome::Success)
+        .project(&p.id)
+        .detail(p.slug.clone());
+    let pid = &p.id;
+    let result = crate::audit::write(dom, caller, vec![ev], |store| async move {
+        store.delete_project(pid).await
+    })
+    .await;
     changed(&dom.cache, &dom.store, Change::Project(p.id.clone())).await;
     result?;
-    dom.audit
-        .record(
-            event(dom, caller, "project.delete", Outcome::Success)
-                .project(&p.id)
-                .detail(p.slug.clone()),
-        )
-        .await;
     Ok(())
 }
 

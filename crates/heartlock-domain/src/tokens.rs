@@ -118,14 +118,14 @@ pub async fn create(
         created_by: caller.user().map(|u| u.id.clone()),
         created_at: now,
     };
-    dom.store_as(caller).create_token(&record).await?;
-    dom.audit
-        .record(
-            event(dom, caller, "token.create", Outcome::Success)
-                .project(&project.id)
-                .detail(record.name.clone()),
-        )
-        .await;
+    let ev = event(dom, caller, "token.create", Outcome::Success)
+        .project(&project.id)
+        .detail(record.name.clone());
+    let rec = &record;
+    crate::audit::write(dom, caller, vec![ev], |store| async move {
+        store.create_token(rec).await
+    })
+    .await?;
     let environments = dom.store.environments(&project.id).await?;
     Ok(Created {
         record,
@@ -137,18 +137,16 @@ pub async fn create(
 /// Revokes a token of the project (ManageTokens), here and on every instance.
 pub async fn revoke(dom: &Domain, caller: &Principal, slug: &str, id: &str) -> DomainResult<()> {
     let project = &access(dom, caller, slug, Action::ManageTokens).await?;
-    let hash = dom
-        .store_as(caller)
-        .revoke_token(&project.id, id, dom.clock.now_ms())
-        .await?
-        .ok_or(DomainError::NotFound("token not found"))?;
+    let ev = event(dom, caller, "token.revoke", Outcome::Success)
+        .project(&project.id)
+        .detail(id.to_string());
+    let now = dom.clock.now_ms();
+    let hash = crate::audit::write(dom, caller, vec![ev], |store| async move {
+        store.revoke_token(&project.id, id, now).await
+    })
+    .await?;
+    // Not revoked means no event was written (the store rolled back).
+    let hash = hash.ok_or(DomainError::NotFound("token not found"))?;
     changed(&dom.cache, &dom.store, Change::Token(hash)).await;
-    dom.audit
-        .record(
-            event(dom, caller, "token.revoke", Outcome::Success)
-                .project(&project.id)
-                .detail(id.to_string()),
-        )
-        .await;
     Ok(())
 }

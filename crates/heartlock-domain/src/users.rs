@@ -3,8 +3,10 @@ use crate::Domain;
 use crate::audit_event::{EventExt, event};
 use crate::error::{DomainError, DomainResult};
 use crate::principal::{Actor, Principal};
+use crate::throttle;
 use heartlock_core::audit::Outcome;
 use heartlock_core::roles::ServerRole;
+use heartlock_core::throttle::Scope;
 use heartlock_core::{ids, password, token};
 use heartlock_store::{NewRefresh, NewUser, RefreshOutcome, UserRecord};
 
@@ -106,7 +108,8 @@ pub fn registration_open(dom: &Domain) -> bool {
 }
 
 /// Self-service registration (when enabled); audited as `auth.register`
-/// under the new user.
+/// under the new user. Throttled per client address: accounts created and
+/// emails found taken both count (the latter would enumerate accounts).
 pub async fn register(
     dom: &Domain,
     caller: &Principal,
@@ -117,7 +120,9 @@ pub async fn register(
             "registration is disabled on this server".into(),
         ));
     }
-    let user = create_user(
+    let ip = throttle::address(caller);
+    let attempt = throttle::begin(dom, &[Scope::Registration { ip }]).await?;
+    let created = create_user(
         dom,
         new.email,
         new.display_name,
@@ -125,7 +130,21 @@ pub async fn register(
         default_role(dom),
         false,
     )
-    .await?;
+    .await;
+    let user = match created {
+        Ok(user) => {
+            attempt.counts(dom, caller, "registration").await;
+            user
+        }
+        Err(e @ DomainError::Conflict(_)) => {
+            attempt.counts(dom, caller, "registration").await;
+            return Err(e);
+        }
+        Err(e) => {
+            attempt.discard(dom).await;
+            return Err(e);
+        }
+    };
     let ev = event(dom, caller, "auth.register", Outcome::Success);
     dom.audit
         .record(heartlock_core::audit::NewAuditEvent {
@@ -224,6 +243,8 @@ pub async fn start_session(
 
 /// Password sign-in. Unknown email, wrong password and disabled account all
 /// answer the same, after the same work, and each attempt is audited.
+/// Throttled (see `throttle`): a locked attempt is refused before any
+/// password is checked, even the right one.
 pub async fn login_user(
     dom: &Domain,
     caller: &Principal,
@@ -231,6 +252,8 @@ pub async fn login_user(
     pw: &str,
 ) -> DomainResult<UserRecord> {
     let normalized = email.trim().to_lowercase();
+    let scopes = throttle::sign_in_scopes(dom, caller, &normalized).await?;
+    let attempt = throttle::begin(dom, &scopes).await?;
     let user = dom.store.user_by_email(&normalized).await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let pw_owned = pw.to_string();
@@ -250,21 +273,26 @@ pub async fn login_user(
             Outcome::Denied
         },
     );
+    // Only a well-formed email is kept: people paste passwords into the wrong field.
+    let subject = match normalize_email(&normalized) {
+        Ok(e) => format!("sign-in for {e}"),
+        Err(_) => "sign-in (malformed email)".to_string(),
+    };
     match &ok_user {
         Some(u) => {
             ev.actor_kind = heartlock_core::audit::ActorKind::User;
             ev.actor_id = Some(u.id.clone());
             ev.actor_name = Some(u.email.clone());
         }
-        // Only a well-formed email is kept: people paste passwords into the wrong field.
-        None => {
-            ev = ev.detail(match normalize_email(&normalized) {
-                Ok(e) => format!("failed sign-in for {e}"),
-                Err(_) => "failed sign-in (malformed email)".to_string(),
-            })
-        }
+        None => ev = ev.detail(format!("failed {subject}")),
     }
     dom.audit.record(ev).await;
+    if ok_user.is_some() {
+        attempt.succeeded(dom).await;
+        throttle::signed_in(dom, caller, &normalized).await;
+    } else {
+        attempt.counts(dom, caller, &subject).await;
+    }
     ok_user.ok_or(DomainError::Unauthenticated(
         "wrong email or password, or the account is disabled",
     ))
@@ -362,6 +390,12 @@ pub async fn change_password(
     let Actor::User { user, session_id } = &caller.actor else {
         return Err(DomainError::Unauthenticated("sign in first"));
     };
+    // Shares the sign-in counter: a stolen session cannot guess the password here.
+    let scope = Scope::AccountAddress {
+        email: &user.email,
+        ip: throttle::address(caller),
+    };
+    let attempt = throttle::begin(dom, &[scope]).await?;
     let hash = user.password_hash.clone();
     let cur = current.to_string();
     let ok = tokio::task::spawn_blocking(move || {
@@ -373,10 +407,12 @@ pub async fn change_password(
         dom.audit
             .record(event(dom, caller, "auth.password_change", Outcome::Denied))
             .await;
+        attempt.counts(dom, caller, "password change").await;
         return Err(DomainError::Forbidden(
             "the current password is wrong".into(),
         ));
     }
+    attempt.succeeded(dom).await;
     check_password(new, &user.email)?;
     let new_owned = new.to_string();
     let hash = tokio::task::spawn_blocking(move || password::hash_password(&new_owned))

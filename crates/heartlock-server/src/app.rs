@@ -22,6 +22,7 @@ pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState,
 pub fn http_policy(settings: &Settings) -> HttpPolicy {
     HttpPolicy {
         debug: settings.debug,
+        trusted_proxies: settings.trusted_proxies.clone(),
         allowed_hosts: settings.allowed_hosts.clone(),
         secure_ssl_redirect: settings.secure_ssl_redirect,
         cors_allowed_origins: settings.cors_allowed_origins.clone(),

@@ -1,10 +1,14 @@
 //! What a request handler gets: the domain, nothing else. Handlers call
 //! domain operations; only the domain talks to the store.
+use heartlock_core::signing::Signer;
 use heartlock_domain::Domain;
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
     dom: Domain,
+    /// Signs the session, CSRF and flash cookies with SECRET_KEY.
+    pub signer: Arc<Signer>,
 }
 
 impl AppState {
@@ -13,11 +17,33 @@ impl AppState {
             dom.settings.users.admin_contact_email.clone(),
             dom.settings.users.admin_contact_url.clone(),
         );
-        Self { dom }
+        let signer = Arc::new(cookie_signer(&dom.settings));
+        Self { dom, signer }
     }
 
     pub fn domain(&self) -> &Domain {
         &self.dom
+    }
+}
+
+/// SECRET_KEY (+ fallbacks). Serving in production without it is refused
+/// at boot; in DEBUG a per-process key is used, so browser sessions end on
+/// restart.
+fn cookie_signer(settings: &heartlock_config::Settings) -> Signer {
+    let fallbacks: Vec<&[u8]> = settings
+        .secret_key_fallbacks
+        .iter()
+        .map(|k| k.expose().as_bytes())
+        .collect();
+    match &settings.secret_key {
+        Some(key) => Signer::new(key.expose().as_bytes(), &fallbacks),
+        None => {
+            tracing::warn!(
+                "SECRET_KEY is not set: cookies are signed with a key that lasts until restart"
+            );
+            let key = heartlock_core::token::random_token("");
+            Signer::new(key.as_bytes(), &fallbacks)
+        }
     }
 }
 

@@ -29,11 +29,19 @@ pub struct AuditFilter {
 
 /// Attempts per batch before a conflicting append gives up.
 const APPEND_ATTEMPTS: u32 = 20;
-/// Rows per INSERT statement. Small on purpose: SQLite looks parameter
-/// names up linearly, so binding cost grows with the square of the count
-/// (measured with perf on the hot path: 40 rows cost 5% of the CPU).
-const INSERT_CHUNK: usize = 8;
-const COLUMNS: &str = "seq, id, at, actor_kind, actor_id, actor_name, action, project_id, \
+/// Rows per INSERT statement. Small on SQLite, which looks parameter names
+/// up linearly, so binding cost grows with the square of the count
+/// (measured with perf on the hot path: 40 rows cost 5% of the CPU). Large
+/// on PostgreSQL, where every statement is a network round trip inside the
+/// transaction that holds the audit lock: each one delays every waiting
+/// request of the batch.
+fn insert_chunk_rows(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 8,
+        Backend::Postgres => 64,
+    }
+}
+pub(crate) const COLUMNS: &str = "seq, id, at, actor_kind, actor_id, actor_name, action, project_id, \
                        environment_id, secret_key, ip, outcome, detail, prev_hash, hash";
 const COLUMN_COUNT: usize = 15;
 
@@ -73,30 +81,7 @@ impl Store {
         ids: &[String],
     ) -> Result<Vec<AuditEvent>> {
         let mut tx = self.begin_append().await?;
-        let tail: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (mut seq, mut prev) = tail.unwrap_or_else(|| (0, GENESIS_HASH.to_string()));
-        let mut stored = Vec::with_capacity(events.len());
-        for (event, id) in events.iter().zip(ids) {
-            seq += 1;
-            let e = AuditEvent::chain(seq, id.clone(), event.clone(), prev);
-            prev = e.hash.clone();
-            stored.push(e);
-        }
-        for chunk in stored.chunks(INSERT_CHUNK) {
-            insert_chunk(&mut tx, chunk).await?;
-        }
-        // The head moves with the rows, in the same transaction.
-        sqlx::query(
-            "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) \
-             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-        )
-        .bind(seq)
-        .bind(&prev)
-        .execute(&mut *tx)
-        .await?;
+        let stored = append_in(&mut tx, self.backend(), events, ids).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -118,12 +103,19 @@ impl Store {
     /// other writers while plain reads go on.
     async fn begin_append(&self) -> Result<Transaction<'static, Any>> {
         let mut tx = self.begin_write().await?;
+        self.lock_audit(&mut tx).await?;
+        Ok(tx)
+    }
+
+    /// Takes the audit write lock inside a write transaction (a no-op on
+    /// SQLite, whose write transactions are already exclusive).
+    pub(crate) async fn lock_audit(&self, tx: &mut Transaction<'static, Any>) -> Result<()> {
         if self.backend() == Backend::Postgres {
             sqlx::query("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
-        Ok(tx)
+        Ok(())
     }
 
     /// Newest first, paginated, with the total count matching the filter.
@@ -186,9 +178,11 @@ impl Store {
     }
 }
 
-async fn insert_chunk(tx: &mut Transaction<'static, Any>, chunk: &[AuditEvent]) -> Result<()> {
-    let mut sql = format!("INSERT INTO audit_events ({COLUMNS}) VALUES ");
-    for row in 0..chunk.len() {
+/// `($k+1, …), (…)`: placeholders for `rows` audit rows, numbered after
+/// the first `before` parameters.
+pub(crate) fn values_placeholders(rows: usize, before: usize) -> String {
+    let mut sql = String::new();
+    for row in 0..rows {
         if row > 0 {
             sql.push_str(", ");
         }
@@ -197,11 +191,29 @@ async fn insert_chunk(tx: &mut Transaction<'static, Any>, chunk: &[AuditEvent]) 
             if col > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("${}", row * COLUMN_COUNT + col + 1));
+            sql.push_str(&format!("${}", before + row * COLUMN_COUNT + col + 1));
         }
         sql.push(')');
     }
-    let mut q = sqlx::query(AssertSqlSafe(sql));
+    sql
+}
+
+async fn insert_chunk(tx: &mut Transaction<'static, Any>, chunk: &[AuditEvent]) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
+        values_placeholders(chunk.len(), 0)
+    );
+    bind_rows(sqlx::query(AssertSqlSafe(sql)), chunk)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Binds the columns of `chunk`, in [`COLUMNS`] order.
+pub(crate) fn bind_rows<'q>(
+    mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    chunk: &[AuditEvent],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
     for e in chunk {
         let ev = &e.event;
         q = q
@@ -221,8 +233,7 @@ async fn insert_chunk(tx: &mut Transaction<'static, Any>, chunk: &[AuditEvent]) 
             .bind(e.prev_hash.clone())
             .bind(e.hash.clone());
     }
-    q.execute(&mut **tx).await?;
-    Ok(())
+    q
 }
 
 /// `" WHERE ..."` (or nothing) with `$1..$n` placeholders, and their values in
@@ -332,4 +343,40 @@ fn backoff(attempt: u32) -> Duration {
         .map(|d| u64::from(d.subsec_nanos()) % 10)
         .unwrap_or(0);
     Duration::from_millis(base + jitter)
+}
+
+/// Continues the chain with `events` inside `tx`, which must already hold
+/// the audit write lock (see `Store::lock_audit`), and moves the head with
+/// them.
+pub(crate) async fn append_in(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    events: &[NewAuditEvent],
+    ids: &[String],
+) -> Result<Vec<AuditEvent>> {
+    let tail: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (mut seq, mut prev) = tail.unwrap_or_else(|| (0, GENESIS_HASH.to_string()));
+    let mut stored = Vec::with_capacity(events.len());
+    for (event, id) in events.iter().zip(ids) {
+        seq += 1;
+        let e = AuditEvent::chain(seq, id.clone(), event.clone(), prev);
+        prev = e.hash.clone();
+        stored.push(e);
+    }
+    for chunk in stored.chunks(insert_chunk_rows(backend)) {
+        insert_chunk(tx, chunk).await?;
+    }
+    // The head moves with the rows, in the same transaction.
+    sqlx::query(
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) \
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    )
+    .bind(seq)
+    .bind(&prev)
+    .execute(&mut **tx)
+    .await?;
+    Ok(stored)
 }

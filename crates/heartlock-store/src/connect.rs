@@ -62,6 +62,9 @@ pub struct Store {
     pub(crate) pool: SharedPool,
     /// Who this handle's write transactions run for (see [`Store::acting_as`]).
     actor: Option<Arc<TxActor>>,
+    /// Audit events committed with this handle's next write transaction
+    /// (see [`Store::with_audit`]).
+    pub(crate) pending: Option<Arc<crate::audited::PendingAudit>>,
 }
 
 /// Who a transaction runs for. On PostgreSQL each write transaction of a
@@ -135,6 +138,7 @@ impl Store {
                 target: opts.target.clone(),
             }),
             actor: None,
+            pending: None,
         })
     }
 
@@ -144,6 +148,7 @@ impl Store {
         Store {
             pool: self.pool.clone(),
             actor: Some(Arc::new(actor)),
+            pending: self.pending.clone(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! `Any` driver. The store persists ciphertext only and never decides
 //! permissions.
 mod audit;
+mod audited;
 mod connect;
 mod encrypted;
 mod error;
@@ -14,6 +15,7 @@ mod server_secrets;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod throttle;
 mod tokens;
 mod users;
 mod web_sessions;

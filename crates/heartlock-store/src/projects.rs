@@ -75,7 +75,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         self.project_by_slug(&p.slug)
             .await?
             .ok_or(StoreError::NotFound)
@@ -150,7 +150,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         Ok(())
     }
 
@@ -161,7 +161,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         Ok(())
     }
 
@@ -214,7 +214,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict("an environment with this slug already exists")(e.into()))?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         self.environment_by_slug(project_id, slug)
             .await?
             .ok_or(StoreError::NotFound)
@@ -258,7 +258,7 @@ impl Store {
                     .await?;
             }
         }
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         Ok(())
     }
 
@@ -269,7 +269,7 @@ impl Store {
             .bind(env_id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         Ok(())
     }
 
@@ -323,7 +323,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         Ok(())
     }
 
@@ -335,7 +335,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         Ok(r.rows_affected() > 0)
     }
 

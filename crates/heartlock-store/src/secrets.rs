@@ -114,7 +114,7 @@ impl Store {
                 version,
             });
         }
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         Ok(out)
     }
 

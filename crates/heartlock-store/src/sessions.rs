@@ -69,7 +69,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         insert_refresh(&mut tx, session_id, user_id, refresh, now).await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         Ok(())
     }
 
@@ -105,7 +105,7 @@ impl Store {
         let session_live = matches!(session_revoked, Some((None,)));
         if rotated_at.is_some() || revoked_at.is_some() || !session_live {
             revoke_family(&mut tx, &family, now).await?;
-            tx.commit().await?;
+            self.commit_write(tx).await?;
             return Ok(RefreshOutcome::Reused { session_id: family });
         }
         if expires_at <= now {
@@ -119,7 +119,7 @@ impl Store {
             .await?;
         if done.rows_affected() != 1 {
             revoke_family(&mut tx, &family, now).await?;
-            tx.commit().await?;
+            self.commit_write(tx).await?;
             return Ok(RefreshOutcome::Reused { session_id: family });
         }
         insert_refresh(&mut tx, &family, &user_id, next, now).await?;
@@ -129,7 +129,7 @@ impl Store {
             .bind(&family)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         Ok(RefreshOutcome::Rotated {
             user_id,
             session_id: family,
@@ -153,7 +153,7 @@ impl Store {
     pub async fn revoke_session(&self, session_id: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         revoke_family(&mut tx, session_id, now).await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         Ok(())
     }
 
@@ -178,7 +178,7 @@ impl Store {
             .bind(keep)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         Ok(r.rows_affected())
     }
 

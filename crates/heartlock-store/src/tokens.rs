@@ -102,7 +102,7 @@ impl Store {
         .bind(t.created_at)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         Ok(())
     }
 
@@ -144,7 +144,13 @@ impl Store {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        tx.commit().await?;
+        // Attached audit events describe a revocation: only with one.
+        if row.is_some() {
+            self.commit_write(tx).await?;
+        } else {
+            self.discard_audit();
+            tx.rollback().await?;
+        }
         Ok(row.map(|(h,)| h))
     }
 

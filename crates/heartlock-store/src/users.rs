@@ -127,7 +127,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         if r.rows_affected() == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -144,7 +144,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         if r.rows_affected() == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -161,7 +161,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit_write(tx).await?;
         if r.rows_affected() == 0 {
             Err(StoreError::NotFound)
         } else {

@@ -28,9 +28,16 @@ enum Command {
     Config,
     /// Check the configuration for problems.
     Check {
-        /// List every production-hardening problem; exit 1 if there is any.
+        /// List every production-hardening problem (errors first, each with a
+        /// fix); exit 1 if there is any at or above --fail-level.
         #[arg(long)]
         deploy: bool,
+        /// Print the findings as one JSON document (for CI).
+        #[arg(long, requires = "deploy")]
+        json: bool,
+        /// Lowest severity that makes the check fail.
+        #[arg(long, value_enum, default_value = "warning", requires = "deploy")]
+        fail_level: commands::admin::FailLevel,
     },
     /// Create a server administrator (interactive, or --email with the
     /// password from --password-stdin or HEARTLOCK_SUPERUSER_PASSWORD).
@@ -46,6 +53,8 @@ enum Command {
         #[arg(long)]
         no_input: bool,
     },
+    /// Print the one-time code the onboarding wizard asks for in production.
+    SetupCode,
     /// Print a new encryption key (same format as Python's Fernet.generate_key()).
     GenKey,
     /// Re-encrypt every stored value under the first of the configured keys.
@@ -68,6 +77,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::GenKey => commands::admin::gen_key(),
+        Command::SetupCode => commands::users::setup_code(),
         Command::Createsuperuser {
             email,
             display_name,
@@ -82,7 +92,15 @@ fn main() -> ExitCode {
             },
         )),
         Command::Config => commands::admin::config(),
-        Command::Check { deploy } => commands::admin::check(deploy),
+        Command::Check {
+            deploy,
+            json,
+            fail_level,
+        } => commands::admin::check(commands::admin::CheckArgs {
+            deploy,
+            json,
+            fail_level,
+        }),
         Command::Serve => commands::run_async(commands::serve::serve()),
         Command::Migrate => commands::run_async(commands::admin::migrate()),
         Command::RotateKey { dry_run } => commands::run_async(commands::admin::rotate_key(dry_run)),

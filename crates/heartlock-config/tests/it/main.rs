@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod deploy_check;
 mod errors;
 mod layers;
 mod report;

@@ -7,11 +7,12 @@
 //! so a file we render means the same to docker and to us.
 
 use super::{
-    ParseError, RenderError, SecretMap, insert_unique, key_line_error, line_error, refuse_nul,
-    strip_bom, validate_key,
+    Limits, ParseError, RenderError, SecretMap, insert_unique, key_line_error, line_error,
+    refuse_nul, strip_bom, validate_key,
 };
 
-pub(super) fn parse(input: &str) -> Result<SecretMap, ParseError> {
+/// Linear: one pass over the lines, whose lengths the caller has checked.
+pub(super) fn parse(input: &str, limits: &Limits) -> Result<SecretMap, ParseError> {
     let mut map = SecretMap::new();
     for (index, raw) in strip_bom(input).split('\n').enumerate() {
         let line = index + 1;
@@ -36,7 +37,7 @@ pub(super) fn parse(input: &str) -> Result<SecretMap, ParseError> {
                 "value contains a NUL character, which environment variables cannot hold",
             ));
         }
-        insert_unique(&mut map, key, value.to_owned(), line)?;
+        insert_unique(&mut map, key, value.to_owned(), line, limits.max_entries)?;
     }
     Ok(map)
 }

@@ -15,10 +15,14 @@
 //! word characters are joined (`'it'\''s'` → `it's`, which is exactly what the
 //! shell renderer produces) up to a blank or the line end. Double-quoted
 //! segments still use the dotenv escapes, and `$VAR` is never expanded.
+//!
+//! Every character is looked at a bounded number of times, and a quoted value
+//! may run at most `max_line_bytes` from its opening quote, so a quote that
+//! never closes costs one bounded scan, not one per line.
 
 use super::{
-    ParseError, RenderError, SecretMap, insert_unique, key_line_error, line_error, refuse_nul,
-    strip_bom, validate_key,
+    LimitError, Limits, ParseError, RenderError, SecretMap, insert_unique, key_line_error,
+    line_error, refuse_nul, strip_bom, validate_key,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,16 +31,21 @@ pub(super) enum Dialect {
     Shell,
 }
 
-pub(super) fn parse(input: &str, dialect: Dialect) -> Result<SecretMap, ParseError> {
+pub(super) fn parse(
+    input: &str,
+    dialect: Dialect,
+    limits: &Limits,
+) -> Result<SecretMap, ParseError> {
     let mut parser = Parser {
         src: strip_bom(input),
         pos: 0,
         line: 1,
         dialect,
+        max_quoted: limits.max_line_bytes,
     };
     let mut map = SecretMap::new();
     while let Some((key, value, line)) = parser.next_entry()? {
-        insert_unique(&mut map, key, value, line)?;
+        insert_unique(&mut map, key, value, line, limits.max_entries)?;
     }
     Ok(map)
 }
@@ -91,6 +100,8 @@ struct Parser<'a> {
     /// 1-based line of `pos`.
     line: usize,
     dialect: Dialect,
+    /// Longest quoted value, in bytes from its opening quote.
+    max_quoted: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -182,19 +193,37 @@ impl<'a> Parser<'a> {
         Ok(Some((key, value, line)))
     }
 
+    /// Refuses a quoted value that has run past `max_quoted` bytes since
+    /// `start`, its opening quote.
+    fn check_span(&self, start: usize, start_line: usize) -> Result<(), ParseError> {
+        if self.pos - start > self.max_quoted {
+            return Err(self.quoted_too_long(start_line));
+        }
+        Ok(())
+    }
+
+    fn quoted_too_long(&self, start_line: usize) -> ParseError {
+        LimitError::QuotedTooLong {
+            line: start_line,
+            max: self.max_quoted,
+        }
+        .into()
+    }
+
     /// One quoted value (several adjacent segments in the shell dialect) and
     /// the rest of its last line.
     fn quoted_value(&mut self, start_line: usize) -> Result<String, ParseError> {
+        let start = self.pos;
         let mut value = String::new();
         loop {
             match self.peek() {
                 Some('\'') => {
                     self.bump();
-                    self.single_quoted(&mut value, start_line)?;
+                    self.single_quoted(&mut value, start, start_line)?;
                 }
                 Some('"') => {
                     self.bump();
-                    self.double_quoted(&mut value, start_line)?;
+                    self.double_quoted(&mut value, start, start_line)?;
                 }
                 Some('\\') if self.dialect == Dialect::Shell => {
                     self.bump();
@@ -216,6 +245,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => break,
             }
+            self.check_span(start, start_line)?;
             if self.dialect == Dialect::Dotenv {
                 break;
             }
@@ -231,9 +261,21 @@ impl<'a> Parser<'a> {
         Ok(value)
     }
 
-    fn single_quoted(&mut self, value: &mut String, start_line: usize) -> Result<(), ParseError> {
+    fn single_quoted(
+        &mut self,
+        value: &mut String,
+        start: usize,
+        start_line: usize,
+    ) -> Result<(), ParseError> {
         let rest = self.rest();
-        let Some(end) = rest.find('\'') else {
+        // Look for the closing quote only as far as the value may run.
+        let budget = self.max_quoted.saturating_sub(self.pos - start);
+        let window = rest.as_bytes().get(..budget).unwrap_or(rest.as_bytes());
+        // `'` is ASCII, so its byte offset is a char boundary.
+        let Some(end) = window.iter().position(|&b| b == b'\'') else {
+            if rest.len() > budget {
+                return Err(self.quoted_too_long(start_line));
+            }
             return Err(line_error(
                 start_line,
                 "unterminated single-quoted value (no closing ')",
@@ -246,7 +288,12 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn double_quoted(&mut self, value: &mut String, start_line: usize) -> Result<(), ParseError> {
+    fn double_quoted(
+        &mut self,
+        value: &mut String,
+        start: usize,
+        start_line: usize,
+    ) -> Result<(), ParseError> {
         let unterminated = || {
             line_error(
                 start_line,
@@ -254,6 +301,7 @@ impl<'a> Parser<'a> {
             )
         };
         loop {
+            self.check_span(start, start_line)?;
             match self.bump().ok_or_else(unterminated)? {
                 '"' => return Ok(()),
                 '\\' => match self.bump().ok_or_else(unterminated)? {

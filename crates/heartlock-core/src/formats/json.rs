@@ -1,15 +1,26 @@
 //! A JSON object of name → string. Numbers and booleans are accepted and kept
 //! as their exact source text (`1.50` stays `1.50`), since they are almost
 //! always meant as strings; null, arrays and objects are refused.
+//!
+//! Before serde_json sees the text, one pass refuses nesting deeper than
+//! [`MAX_JSON_DEPTH`] and more entries than allowed. serde_json's own
+//! recursion limit (128) would also bound the work, but only after reading
+//! and buffering up to 128 levels of every value, and with a message about
+//! recursion rather than about the one shape that is accepted.
 
 use std::fmt::Write as _;
 
 use serde_json::value::RawValue;
 
 use super::toplevel::TopLevel;
-use super::{ParseError, SecretMap, validate_key};
+use super::{LimitError, Limits, ParseError, SecretMap, validate_key};
 
-pub(super) fn parse(input: &str) -> Result<SecretMap, ParseError> {
+/// The object (1) and one level inside a value (2): deep enough to refuse an
+/// array or object value by its key's name, no deeper.
+pub const MAX_JSON_DEPTH: usize = 2;
+
+pub(super) fn parse(input: &str, limits: &Limits) -> Result<SecretMap, ParseError> {
+    prescan(input, limits.max_entries)?;
     let top: TopLevel<String, Box<RawValue>> =
         serde_json::from_str(input).map_err(|e| document_error(&e))?;
     let entries = match top {
@@ -30,6 +41,68 @@ pub(super) fn parse(input: &str) -> Result<SecretMap, ParseError> {
         map.insert(key, value);
     }
     Ok(map)
+}
+
+/// Nesting and top-level entries, in one pass. JSON text is tokens and
+/// strings; only in strings (which cannot span lines) are brackets and commas
+/// not structure, so this is exact for well-formed JSON and bounded for the
+/// rest.
+fn prescan(input: &str, max_entries: usize) -> Result<(), LimitError> {
+    let (mut depth, mut line, mut entries) = (0usize, 1usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    // Inside the top-level object, right after `{` or `,`: a string here is
+    // a key, which starts an entry.
+    let (mut top_is_object, mut expect_key) = (false, false);
+    for b in input.bytes() {
+        if b == b'\n' {
+            line += 1;
+        }
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                if expect_key {
+                    expect_key = false;
+                    entries += 1;
+                    if entries > max_entries {
+                        return Err(LimitError::TooManyEntries {
+                            line,
+                            max: max_entries,
+                        });
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                if depth == 0 {
+                    top_is_object = b == b'{';
+                }
+                expect_key = depth == 0 && top_is_object;
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return Err(LimitError::TooDeep {
+                        line,
+                        max: MAX_JSON_DEPTH,
+                    });
+                }
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                expect_key = false;
+            }
+            b',' => expect_key = depth == 1 && top_is_object,
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            _ => expect_key = false,
+        }
+    }
+    Ok(())
 }
 
 fn scalar_text(key: &str, raw: &str) -> Result<String, ParseError> {

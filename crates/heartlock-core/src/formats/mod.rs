@@ -8,10 +8,15 @@
 //! NUL characters are refused by the line formats (dotenv, shell, docker) on
 //! both parse and render: an environment variable cannot hold one. JSON and
 //! YAML carry them fine.
+//!
+//! Documents are untrusted: [`Limits`] bound the size, the number of entries,
+//! line lengths and nesting before the work they bound, so that parsing time
+//! stays linear in the input (the `parse_abuse` example measures it).
 
 mod docker;
 mod dotenv;
 mod json;
+mod limits;
 pub mod names;
 mod shell;
 mod toplevel;
@@ -19,6 +24,7 @@ mod yaml;
 
 use std::fmt;
 
+pub use limits::{LimitError, Limits};
 pub use names::{KeyError, MAX_KEY_LEN, validate_key};
 
 /// Secret name → value. A `BTreeMap`, so every renderer emits keys sorted and
@@ -100,6 +106,13 @@ pub enum ParseError {
     /// The same key twice in a line-based format.
     #[error("duplicate key {key} (line {line})")]
     Duplicate { key: String, line: usize },
+    /// The document exceeds one of the [`Limits`].
+    #[error(transparent)]
+    Limit(#[from] LimitError),
+    /// A YAML feature that changes or multiplies what a value is: tags,
+    /// anchors and aliases (`what` names it, e.g. "YAML tags").
+    #[error("{what} are not supported (line {line})")]
+    Unsupported { what: &'static str, line: usize },
 }
 
 /// Why a set of secrets cannot be written in a format. Never contains a
@@ -110,14 +123,35 @@ pub enum RenderError {
     Unrepresentable { key: String, reason: String },
 }
 
-/// Parses a whole document. Any error means nothing should be imported.
+/// Parses a whole document within the default [`Limits`]. Any error means
+/// nothing should be imported.
 pub fn parse(format: Format, input: &str) -> Result<SecretMap, ParseError> {
+    parse_with_limits(format, input, &Limits::DEFAULT)
+}
+
+/// Parses a whole document within `limits`. Any error means nothing should
+/// be imported.
+pub fn parse_with_limits(
+    format: Format,
+    input: &str,
+    limits: &Limits,
+) -> Result<SecretMap, ParseError> {
+    if input.len() > limits.max_input_bytes {
+        return Err(LimitError::TooLarge {
+            bytes: input.len(),
+            max: limits.max_input_bytes,
+        }
+        .into());
+    }
+    if matches!(format, Format::Dotenv | Format::Shell | Format::Docker) {
+        limits::check_line_lengths(input, limits.max_line_bytes)?;
+    }
     match format {
-        Format::Dotenv => dotenv::parse(input, dotenv::Dialect::Dotenv),
-        Format::Shell => dotenv::parse(input, dotenv::Dialect::Shell),
-        Format::Docker => docker::parse(input),
-        Format::Json => json::parse(input),
-        Format::Yaml => yaml::parse(input),
+        Format::Dotenv => dotenv::parse(input, dotenv::Dialect::Dotenv, limits),
+        Format::Shell => dotenv::parse(input, dotenv::Dialect::Shell, limits),
+        Format::Docker => docker::parse(input, limits),
+        Format::Json => json::parse(input, limits),
+        Format::Yaml => yaml::parse(input, limits),
     }
 }
 
@@ -168,18 +202,26 @@ fn refuse_nul(key: &str, value: &str) -> Result<(), RenderError> {
 }
 
 /// Inserts a parsed entry, refusing duplicates so a file can't silently
-/// override itself.
+/// override itself, and one entry past the limit.
 fn insert_unique(
     map: &mut SecretMap,
     key: &str,
     value: String,
     line: usize,
+    max_entries: usize,
 ) -> Result<(), ParseError> {
     if map.contains_key(key) {
         return Err(ParseError::Duplicate {
             key: key.to_owned(),
             line,
         });
+    }
+    if map.len() >= max_entries {
+        return Err(LimitError::TooManyEntries {
+            line,
+            max: max_entries,
+        }
+        .into());
     }
     map.insert(key.to_owned(), value);
     Ok(())

@@ -1,4 +1,4 @@
-//! The top level of a JSON or YAML document, read as an ordered list of
+//! The top level of a JSON document, read as an ordered list of
 //! entries. Serde's own map impls keep the last of two duplicate keys; we
 //! want to refuse duplicates instead. Anything that is not a mapping becomes
 //! `NotAMapping` rather than a serde error, because serde's type errors quote
@@ -11,7 +11,7 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAcces
 
 pub(super) enum TopLevel<K, V> {
     Mapping(Vec<(K, V)>),
-    /// An empty document (YAML) or `null`.
+    /// `null`.
     Empty,
     NotAMapping,
 }

@@ -1,8 +1,10 @@
-//! Audit log: group-commit writer and queries.
+//! Audit log: group-commit writer, audited writes and queries.
 //!
-//! Handlers call [`AuditLog::record`], which only enqueues; the writer task
-//! commits queued events in batches to the hash-chained `audit_events`
-//! table. Events carry names and keys, never secret values.
+//! A change's success events are written in the change's own transaction
+//! ([`write`]); every other event (reads, refusals, failures) goes through
+//! [`AuditLog::record`], which returns once its group commit is done. So no
+//! response leaves before its audit rows are durable. Events carry names
+//! and keys, never secret values.
 mod writer;
 
 pub use heartlock_store::AuditFilter;
@@ -16,6 +18,30 @@ use heartlock_config::Settings;
 use heartlock_core::audit::{AuditEvent, ChainBreak, ChainVerifier};
 use heartlock_core::roles::{Action, ProjectRole, ServerRole};
 use heartlock_store::{Store, StoreError};
+
+/// Runs one store write whose `events` commit in the same transaction (a
+/// store handle with the events attached is passed to `op`). Should the
+/// store call not use a transaction for them, they are recorded right after
+/// through the group commit, still before the caller answers.
+pub(crate) async fn write<T, F, Fut>(
+    dom: &Domain,
+    caller: &Principal,
+    events: Vec<heartlock_core::audit::NewAuditEvent>,
+    op: F,
+) -> Result<T, StoreError>
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let store = dom.store_as(caller).with_audit(events.clone());
+    let out = op(store.clone()).await?;
+    if store.audit_pending() {
+        for ev in events {
+            dom.audit.record(ev).await;
+        }
+    }
+    Ok(out)
+}
 
 /// Rows read per round while verifying.
 const VERIFY_BATCH: i64 = 1000;

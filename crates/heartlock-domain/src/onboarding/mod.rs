@@ -3,7 +3,13 @@
 //! `<data_dir>/appconfig.json`. Open only while no administrator exists;
 //! completing it closes it for good, even under concurrent attempts (a
 //! process-wide lock plus a unique `onboarding_done` row in the database).
+//!
+//! In production (DEBUG off) every wizard request must carry the one-time
+//! setup code printed to the server log ([`setup_code`]). A database URL or
+//! key the operator set in the environment is never replaced by the wizard,
+//! code or not: the operator changes the environment instead.
 mod appconfig;
+pub mod setup_code;
 
 use crate::Domain;
 use crate::audit_event::{EventExt, event};
@@ -31,6 +37,8 @@ static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 pub enum OnboardingError {
     /// Onboarding is over (or disabled): the wizard answers 404.
     Closed,
+    /// The setup code is missing or wrong (production only).
+    SetupCode,
     /// A problem with one step: `field` names it, `key` is a catalogue
     /// message, `detail` an optional explanation (never a secret).
     Invalid {
@@ -83,6 +91,64 @@ pub async fn is_open(dom: &Domain) -> bool {
     matches!(dom.store.server_secret(GUARD).await, Ok(None))
 }
 
+/// Whether wizard requests must carry the setup code: in production.
+pub fn code_required(dom: &Domain) -> bool {
+    !dom.settings.debug
+}
+
+/// Refuses a wizard request without the right setup code (production).
+pub fn check_code(dom: &Domain, caller: &Principal, given: &str) -> Result<(), OnboardingError> {
+    if !code_required(dom) || setup_code::matches(&dom.settings.data_dir, given) {
+        return Ok(());
+    }
+    tracing::warn!(
+        ip = caller.ip.as_deref().unwrap_or("unknown"),
+        "onboarding request refused: missing or wrong setup code"
+    );
+    Err(OnboardingError::SetupCode)
+}
+
+/// At start in production while the wizard is open: issues the setup code
+/// and prints it, so that only someone who can read this log can onboard.
+pub async fn announce_setup_code(dom: &Domain) {
+    if !is_open(dom).await {
+        // e.g. `createsuperuser` closed it: a stale code must not linger.
+        setup_code::remove(&dom.settings.data_dir);
+        return;
+    }
+    if !code_required(dom) {
+        return;
+    }
+    match setup_code::ensure(&dom.settings.data_dir) {
+        Ok(code) => tracing::warn!(
+            setup_code = %code,
+            "onboarding is open: enter this setup code in the web wizard (or run `heartlock setup-code` to see it again)"
+        ),
+        Err(e) => tracing::error!(
+            error = %e,
+            "onboarding is open but no setup code could be written to the data folder; the wizard will refuse every request"
+        ),
+    }
+}
+
+/// For `createsuperuser`: a word when the wizard already set this server up
+/// (and so an administrator exists), so the operator is not surprised.
+pub async fn completed_note(dom: &Domain) -> Option<String> {
+    let done = matches!(dom.store.server_secret(GUARD).await, Ok(Some(_)));
+    let admins = dom.store.count_admins().await.unwrap_or(0);
+    done.then(|| {
+        format!(
+            "this server was already set up with the onboarding wizard ({admins} administrator(s) \
+             exist); creating another administrator"
+        )
+    })
+}
+
+/// Whether the wizard may choose this setting: not when the operator set it.
+pub fn fixed_by_operator(dom: &Domain, name: &str) -> bool {
+    dom.settings.set_by_operator(name)
+}
+
 /// A key shown by the wizard: exactly one valid Fernet key.
 pub fn validate_generated(text: &str) -> bool {
     heartlock_core::crypto::is_valid_key(text)
@@ -113,22 +179,37 @@ pub fn validate_postgres_url(raw: &str) -> Result<String, OnboardingError> {
     }
 }
 
+/// The database's own error text stays in the server log: shown to the
+/// browser it would make the wizard a port scanner and password oracle.
+fn unreachable(e: &StoreError) -> OnboardingError {
+    tracing::info!(error = %e, "onboarding: the PostgreSQL database cannot be used");
+    invalid("database", "onboarding.db_unreachable", None)
+}
+
 async fn connect(dom: &Domain, url: &str) -> Result<Store, OnboardingError> {
     let mut opts = StoreOptions::new(DbTarget::Postgres(url.to_string()));
     opts.conn_max_age = Duration::from_secs(dom.settings.db_conn_max_age_secs);
-    // Connection errors are already redacted (no URL, no password).
-    Store::connect(&opts)
-        .await
-        .map_err(|e| invalid("database", "onboarding.db_unreachable", Some(e.to_string())))
+    Store::connect(&opts).await.map_err(|e| unreachable(&e))
+}
+
+/// The operator set DATABASE_URL: the wizard keeps it.
+fn database_choice_allowed(dom: &Domain, choice: &DatabaseChoice) -> Result<(), OnboardingError> {
+    match choice {
+        DatabaseChoice::Postgres(_) if fixed_by_operator(dom, "DATABASE_URL") => {
+            Err(invalid("database", "onboarding.db_from_env", None))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Connects to a PostgreSQL URL; returns how many migrations it still needs.
 pub async fn test_database(dom: &Domain, raw_url: &str) -> Result<usize, OnboardingError> {
     let url = validate_postgres_url(raw_url)?;
+    database_choice_allowed(dom, &DatabaseChoice::Postgres(url.clone()))?;
     let store = connect(dom, &url).await?;
     let pending = store.pending_migrations().await;
     store.close().await;
-    pending.map_err(|e| invalid("database", "onboarding.db_unreachable", Some(e.to_string())))
+    pending.map_err(|e| unreachable(&e))
 }
 
 /// The DATABASE_URL of the database in use now.
@@ -154,17 +235,23 @@ pub async fn complete(
     if !is_open(dom).await {
         return Err(OnboardingError::Closed);
     }
+    database_choice_allowed(dom, &plan.database)?;
+    if plan.key_changed && fixed_by_operator(dom, "HEARTLOCK_ENCRYPTION_KEY") {
+        return Err(invalid("encryption_key", "onboarding.key_from_env", None));
+    }
+    if fixed_by_operator(dom, "HEARTLOCK_BASE_URL")
+        && dom.settings.base_url.as_deref() != Some(plan.base_url.as_str())
+    {
+        return Err(invalid("base_url", "onboarding.base_url_from_env", None));
+    }
     let (target, switched) = match &plan.database {
         DatabaseChoice::Keep => (dom.store.clone(), false),
         DatabaseChoice::Postgres(url) => {
             let store = connect(dom, url).await?;
             if let Err(e) = store.migrate().await {
                 store.close().await;
-                return Err(invalid(
-                    "database",
-                    "onboarding.db_migrate_failed",
-                    Some(e.to_string()),
-                ));
+                tracing::warn!(error = %e, "onboarding: migrating the new database failed");
+                return Err(invalid("database", "onboarding.db_migrate_failed", None));
             }
             (store, true)
         }
@@ -182,6 +269,7 @@ pub async fn complete(
                 tracing::error!("onboarding: an encryption key was already installed");
             }
             dom.cache.clear();
+            setup_code::remove(&dom.settings.data_dir);
             // Recorded after the switch, so they land in the database now in use.
             let ev = event(dom, caller, "user.create", Outcome::Success).detail(user.email.clone());
             dom.audit.record(ev).await;
@@ -228,7 +316,10 @@ async fn commit(
     }
     let done = async {
         let dir = dom.settings.data_dir.clone();
-        let values = [
+        // What the operator set stays theirs: appconfig.json (which wins
+        // over the environment at the next start) only gets the choices the
+        // wizard made, and never a copy of an operator's key.
+        let values: Vec<(&str, String)> = [
             ("HEARTLOCK_BASE_URL", plan.base_url.clone()),
             (
                 "DATABASE_URL",
@@ -238,7 +329,10 @@ async fn commit(
                 },
             ),
             ("HEARTLOCK_ENCRYPTION_KEY", plan.key_text.clone()),
-        ];
+        ]
+        .into_iter()
+        .filter(|(name, _)| !fixed_by_operator(dom, name))
+        .collect();
         tokio::task::spawn_blocking(move || write_appconfig(&dir, &values))
             .await
             .map_err(|e| OnboardingError::Internal(e.to_string()))?

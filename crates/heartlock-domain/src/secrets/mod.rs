@@ -12,6 +12,8 @@ use heartlock_core::ids;
 use heartlock_store::{
     Author, EnvironmentRecord, ProjectRecord, SecretWrite, StoreError, StoredVersion,
 };
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 mod ops;
 pub use ops::*;
@@ -238,31 +240,32 @@ pub(super) async fn write_in(
             comment: comment.clone(),
         });
     }
-    let result = dom
-        .store_as(caller)
-        .write_secrets(&env.id, &writes, &author(caller), dom.now_ms())
-        .await;
+    // The events commit with the versions, in one transaction.
+    let events = writes
+        .iter()
+        .map(|w| {
+            let act = if w.value_ct.is_some() {
+                action
+            } else {
+                "secret.delete"
+            };
+            event(dom, caller, act, Outcome::Success)
+                .project(&project.id)
+                .environment(&env.id)
+                .key(&w.key)
+        })
+        .collect();
+    let (author, now) = (author(caller), dom.now_ms());
+    let result = crate::audit::write(dom, caller, events, |store| async move {
+        store.write_secrets(&env.id, &writes, &author, now).await
+    })
+    .await;
     // Invalidate even on failure: the cache must never be newer than the database's answer.
     changed(&dom.cache, &dom.store, Change::Environment(env.id.clone())).await;
     let written = result.map_err(|e| match e {
         StoreError::NotFound => DomainError::NotFound("secret not found (nothing was written)"),
         other => other.into(),
     })?;
-    for w in &writes {
-        let act = if w.value_ct.is_some() {
-            action
-        } else {
-            "secret.delete"
-        };
-        dom.audit
-            .record(
-                event(dom, caller, act, Outcome::Success)
-                    .project(&project.id)
-                    .environment(&env.id)
-                    .key(&w.key),
-            )
-            .await;
-    }
     Ok(written.into_iter().map(|w| (w.key, w.version)).collect())
 }
 
@@ -416,20 +419,44 @@ pub(super) async fn compare_in(
 /// Imports parsed at once, at most; more wait their turn.
 static PARSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
+/// Set when the request that asked for a parse is gone (the client
+/// disconnected and its future was dropped): a parse still waiting for a
+/// blocking thread is then skipped instead of run for nobody.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Parses an imported document on a blocking thread (never on the async
 /// workers that answer every other request), a few at a time. The parsers
-/// refuse pathological nesting before any work that grows faster than the
-/// input, so each parse is short and bounded by the body size limit.
-async fn parse_off_workers(format: Format, content: &str) -> DomainResult<SecretMap> {
+/// check size, entry, line and nesting limits before any work and are
+/// linear after that, so each parse is short and bounded by the body size.
+async fn parse_off_workers(dom: &Domain, format: Format, content: &str) -> DomainResult<SecretMap> {
     let _turn = PARSERS
         .acquire()
         .await
         .map_err(|e| DomainError::Internal(e.to_string()))?;
     let content = content.to_owned();
-    tokio::task::spawn_blocking(move || formats::parse(format, &content))
-        .await
-        .map_err(|e| DomainError::Internal(format!("import parser stopped: {e}")))?
-        .map_err(|e| DomainError::validation("content", e.to_string()))
+    let limits = formats::Limits {
+        max_input_bytes: dom.settings.max_body_bytes,
+        max_entries: MAX_BATCH_KEYS,
+        max_line_bytes: dom.settings.max_secret_bytes.saturating_mul(8),
+    };
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let _guard = CancelOnDrop(cancelled.clone());
+    tokio::task::spawn_blocking(move || {
+        if cancelled.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        formats::parse_with_limits(format, &content, &limits).map(Some)
+    })
+    .await
+    .map_err(|e| DomainError::Internal(format!("import parser stopped: {e}")))?
+    .map_err(|e| DomainError::validation("content", e.to_string()))?
+    .ok_or_else(|| DomainError::Internal("import cancelled".into()))
 }
 
 pub(super) async fn import_in(
@@ -440,7 +467,7 @@ pub(super) async fn import_in(
     format: Format,
     content: &str,
 ) -> DomainResult<Vec<(String, i64)>> {
-    let parsed = parse_off_workers(format, content).await?;
+    let parsed = parse_off_workers(dom, format, content).await?;
     if parsed.is_empty() {
         return Err(DomainError::validation("content", "no secrets found"));
     }

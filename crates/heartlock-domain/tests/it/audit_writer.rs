@@ -166,15 +166,25 @@ store_test!(
             .execute_raw("ALTER TABLE audit_events RENAME TO audit_events_hidden")
             .await
             .unwrap();
-        for i in 1..50 {
-            log.record(ev(0, i)).await;
-        }
+        // Each caller waits for its own commit (its response would too).
+        let waiting: Vec<_> = (1..50)
+            .map(|i| {
+                let log = log.clone();
+                tokio::spawn(async move { log.record(ev(0, i)).await })
+            })
+            .collect();
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            waiting.iter().all(|t| !t.is_finished()),
+            "no caller is released before its event is committed"
+        );
         store
             .execute_raw("ALTER TABLE audit_events_hidden RENAME TO audit_events")
             .await
             .unwrap();
-        log.flush().await;
+        for t in waiting {
+            t.await.unwrap();
+        }
         let report = audit::verify(&store).await.unwrap();
         assert_eq!((report.events, report.first_break), (50, None));
         handle.shutdown().await;

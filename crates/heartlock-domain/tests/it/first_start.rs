@@ -18,8 +18,30 @@ fn production(db: &TestDb, dir: &std::path::Path) -> Settings {
     s.debug = false;
     s.database_url = Secret::new(db.url.clone());
     s.encryption_key = None;
+    s.secret_key = Some(Secret::new("k7Vq2pXz9LmR4tYw8NcB3hJf6GdS1aEu0iOo5"));
     s.users.enable_registration = true;
     s
+}
+
+#[tokio::test]
+async fn production_without_secret_key_refuses_to_serve() {
+    let db = TestDb::new(heartlock_store::Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = production(&db, dir.path());
+    settings.encryption_key = Some(Secret::new(heartlock_core::Keyring::generate_key()));
+    settings.secret_key = None;
+    let err = match Domain::boot_to_serve(settings.clone(), Arc::new(SystemClock)).await {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("served production without SECRET_KEY"),
+    };
+    assert!(err.contains("SECRET_KEY is not set"), "{err}");
+    // DEBUG serves (cookies then use a per-process key).
+    settings.debug = true;
+    Domain::boot_to_serve(settings, Arc::new(SystemClock))
+        .await
+        .unwrap()
+        .shutdown()
+        .await;
 }
 
 store_test!(
@@ -118,4 +140,63 @@ async fn open_admin_registration_refuses_to_start_in_production() {
         .unwrap()
         .shutdown()
         .await;
+}
+
+store_test!(
+    deploy_findings_follow_the_first_administrator,
+    |db: TestDb| async move {
+        use heartlock_config::{Finding, RuntimeFacts};
+        use heartlock_domain::deploy;
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = production(&db, dir.path());
+        settings.encryption_key = Some(Secret::new(heartlock_core::Keyring::generate_key()));
+        let open = |f: &[Finding]| f.iter().any(|f| f.id == "heartlock.W040");
+        let dom = Domain::boot(settings.clone(), Arc::new(SystemClock))
+            .await
+            .unwrap();
+        assert!(open(&deploy::deploy_findings(&dom).await));
+        let mut facts = RuntimeFacts::default();
+        deploy::read_database_facts(&settings, &mut facts)
+            .await
+            .unwrap();
+        assert_eq!(facts.admin_exists, Some(false));
+
+        let account = NewAccount {
+            email: "root@example.com",
+            display_name: None,
+            password: PASSWORD,
+        };
+        users::create_superuser(&dom, &Principal::system("test"), account)
+            .await
+            .unwrap();
+        // Computed on each call: no restart needed.
+        assert!(!open(&deploy::deploy_findings(&dom).await));
+        let mut facts = RuntimeFacts::default();
+        deploy::read_database_facts(&settings, &mut facts)
+            .await
+            .unwrap();
+        assert_eq!(facts.admin_exists, Some(true));
+        assert!(!open(&settings.deploy_check_with(&facts)));
+        dom.shutdown().await;
+    }
+);
+
+#[tokio::test]
+async fn deploy_probe_of_a_fresh_install_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::for_tests(dir.path());
+    settings.debug = false;
+    let path = settings.sqlite_path().unwrap();
+    let mut facts = heartlock_config::RuntimeFacts::default();
+    heartlock_domain::deploy::read_database_facts(&settings, &mut facts)
+        .await
+        .unwrap();
+    assert_eq!(facts.admin_exists, Some(false));
+    assert!(!path.exists(), "the check must not create the database");
+    let ids: Vec<&str> = settings
+        .deploy_check_with(&facts)
+        .iter()
+        .map(|f| f.id)
+        .collect();
+    assert!(ids.contains(&"heartlock.W040"), "{ids:?}");
 }

@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin_commands;
+mod audit_in_tx;
 mod audit_writer;
 mod fail_closed;
 mod first_start;
 mod limits;
 mod support;
+mod throttle;
 mod token_scope;
 mod tx_actor;

@@ -1,5 +1,5 @@
 //! /api/v1/auth: registration, sign-in, refresh, sign-out, password.
-use super::docs::CommonErrors;
+use super::docs::{CommonErrors, Throttled};
 use super::error::ApiResult;
 use super::extract::Json;
 use super::views::*;
@@ -34,7 +34,7 @@ fn tokens(t: TokenPair) -> TokenResponse {
 
 /// Create an account (when ENABLE_REGISTRATION is on) and sign in.
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, description = "Account created and signed in", body = TokenResponse), CommonErrors))]
+    responses((status = 201, description = "Account created and signed in", body = TokenResponse), CommonErrors, Throttled))]
 async fn register(
     State(state): State<AppState>,
     caller: Caller,
@@ -52,7 +52,7 @@ async fn register(
 
 /// Sign in with email and password.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, description = "Signed in", body = TokenResponse), CommonErrors))]
+    responses((status = 200, description = "Signed in", body = TokenResponse), CommonErrors, Throttled))]
 async fn login(
     State(state): State<AppState>,
     caller: Caller,
@@ -87,7 +87,7 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Stat
 
 /// Change the password; every other session is signed out.
 #[utoipa::path(post, path = "/auth/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChangeRequest,
-    responses((status = 200, description = "Password changed", body = PasswordChanged), CommonErrors))]
+    responses((status = 200, description = "Password changed", body = PasswordChanged), CommonErrors, Throttled))]
 async fn change_password(
     State(state): State<AppState>,
     caller: Caller,

@@ -83,6 +83,20 @@ pub enum CommonErrors {
     Invalid(ProblemDoc),
 }
 
+/// The answer of the throttled routes (sign-in, registration, password
+/// change) once a client has made too many attempts.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Throttled {
+    #[response(
+        status = 429,
+        description = "Too many attempts: wait the number of seconds in Retry-After",
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds until the next attempt is accepted"))
+    )]
+    TooManyAttempts(ProblemDoc),
+}
+
 pub struct BearerAuth;
 
 impl Modify for BearerAuth {

@@ -99,6 +99,22 @@ impl IntoResponse for ApiError {
                 "Payload too large",
             )
             .with_detail(detail),
+            DomainError::TooManyAttempts { retry_after_secs } => {
+                let mut resp = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too-many-attempts",
+                    "Too many attempts",
+                )
+                .with_detail(format!(
+                    "too many attempts; try again in {retry_after_secs} seconds"
+                ))
+                .into_response();
+                resp.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(retry_after_secs),
+                );
+                return resp;
+            }
             DomainError::Unavailable(detail) => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",

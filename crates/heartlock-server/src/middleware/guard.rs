@@ -21,8 +21,6 @@ pub(crate) struct Guard {
     pub(crate) base_origin: Option<String>,
     /// Scheme of `base_url`, used when the request does not reveal its own.
     pub(crate) base_scheme: Option<String>,
-    /// `host[:port]` of `base_url` when it is HTTPS; redirect target.
-    pub(crate) https_authority: Option<String>,
     pub(crate) trusted: Vec<TrustedOrigin>,
 }
 
@@ -35,16 +33,6 @@ impl Guard {
             }
             parsed
         });
-        let https_authority = base
-            .as_ref()
-            .filter(|u| u.scheme() == "https")
-            .and_then(|u| {
-                let host = u.host_str()?;
-                Some(match u.port() {
-                    Some(port) => format!("{host}:{port}"),
-                    None => host.to_owned(),
-                })
-            });
         let trusted = policy
             .csrf_trusted_origins
             .iter()
@@ -59,7 +47,6 @@ impl Guard {
         Self {
             base_origin: base.as_ref().and_then(|u| normalize_origin(u.as_str())),
             base_scheme: base.as_ref().map(|u| u.scheme().to_owned()),
-            https_authority,
             trusted,
             policy,
         }

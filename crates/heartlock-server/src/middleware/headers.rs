@@ -1,6 +1,6 @@
 //! Security response headers, set only when the handler has not set them.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderName, HeaderValue, header};
@@ -13,24 +13,21 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
      object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-/// 30 days; sent on every response when not in debug because TLS is
-/// terminated at the proxy and we cannot tell which responses it upgrades.
+/// 30 days; sent on responses to secure requests only (RFC 6797 §7.2: a
+/// user agent ignores it over plain HTTP, and saying it there is a lie).
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=2592000; includeSubDomains; preload";
 
 pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=()";
 
 type Header<S> = SetResponseHeader<S, HeaderValue>;
 
-/// Adds the fixed security headers (and HSTS unless `debug`) to every
-/// response that passes through, including errors and redirects.
+/// Adds the fixed security headers to every response that passes through,
+/// including errors and redirects.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct SecurityHeadersLayer {
-    pub(crate) debug: bool,
-}
+pub(crate) struct SecurityHeadersLayer;
 
 impl<S> Layer<S> for SecurityHeadersLayer {
-    type Service =
-        SetResponseHeader<Header<Header<Header<Header<Header<Header<S>>>>>>, Option<HeaderValue>>;
+    type Service = Header<Header<Header<Header<Header<Header<S>>>>>>;
 
     fn layer(&self, inner: S) -> Self::Service {
         let fixed = |name: HeaderName, value: &'static str| {
@@ -45,15 +42,31 @@ impl<S> Layer<S> for SecurityHeadersLayer {
         )
         .layer(s);
         let s = fixed(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY).layer(s);
-        let s = fixed(
+        fixed(
             HeaderName::from_static("permissions-policy"),
             PERMISSIONS_POLICY,
         )
-        .layer(s);
-        // `None` makes the layer a no-op, keeping one service type for both modes.
-        let hsts = (!self.debug).then(|| HeaderValue::from_static(STRICT_TRANSPORT_SECURITY));
-        SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts).layer(s)
+        .layer(s)
     }
+}
+
+/// Middleware: HSTS on responses to secure requests (as the proxy reported
+/// them, see `client`), unless DEBUG.
+pub(crate) async fn hsts(State(debug): State<bool>, req: Request, next: Next) -> Response {
+    let secure = super::tls::request_is_secure(req.headers(), req.uri());
+    let mut res = next.run(req).await;
+    if secure
+        && !debug
+        && !res
+            .headers()
+            .contains_key(header::STRICT_TRANSPORT_SECURITY)
+    {
+        res.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        );
+    }
+    res
 }
 
 /// Middleware: `Cache-Control: no-store` on `/api/` responses unless the

@@ -5,6 +5,7 @@
 //! host check, HTTPS redirect, CORS, CSRF origin check, body limit).
 
 mod body_limit;
+mod client;
 mod cors;
 mod csrf;
 mod guard;
@@ -26,6 +27,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use client::PeerAddr;
 pub use headers::{CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY, STRICT_TRANSPORT_SECURITY};
 pub use host::host_allowed;
 pub use tls::request_is_secure;
@@ -33,12 +35,15 @@ pub use tls::request_is_secure;
 /// Everything [`harden`] needs to know about the deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpPolicy {
-    /// Development mode: no HSTS and no HTTPS redirect.
+    /// Development mode: no HSTS.
     pub debug: bool,
+    /// Peers whose forwarding headers are believed (TRUSTED_PROXIES).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Django semantics: `"example.com"` exact, `".example.com"` domain and
     /// subdomains, `"*"` anything. Empty refuses every host.
     pub allowed_hosts: Vec<String>,
-    /// Redirect plain-HTTP requests to HTTPS (ignored when `debug`).
+    /// Redirect plain-HTTP requests to HTTPS (SECURE_SSL_REDIRECT, which
+    /// defaults to off in DEBUG and is honoured when set explicitly).
     pub secure_ssl_redirect: bool,
     /// Exact origins allowed to read responses cross-origin; `"*"` allows
     /// anonymous reads from anywhere (never with credentials).
@@ -58,6 +63,7 @@ impl Default for HttpPolicy {
     fn default() -> Self {
         Self {
             debug: false,
+            trusted_proxies: Vec::new(),
             allowed_hosts: Vec::new(),
             secure_ssl_redirect: true,
             cors_allowed_origins: Vec::new(),
@@ -73,11 +79,14 @@ impl Default for HttpPolicy {
 ///
 /// Layers, outermost first, and why they sit where they do:
 /// 1. request id (sanitize, set, propagate) — first, so every response,
-///    even an early refusal, carries the id and the span can log it;
+///    even an early refusal, carries the id and the span can log it; then
+///    the client resolution (TRUSTED_PROXIES), so every layer below sees the
+///    real client address and scheme, and forged forwarding headers are gone;
 /// 2. trace — sees the final status of everything below, including
 ///    refusals, and already knows the request id;
-/// 3. security headers, then `Cache-Control: no-store` on `/api/` — outside
-///    every refusal so 400/403/413/301/404 responses get them too;
+/// 3. security headers, HSTS on secure requests, then `Cache-Control:
+///    no-store` on `/api/` — outside every refusal so 400/403/413/301/404
+///    responses get them too;
 /// 4. host check — reject forged hosts before they reach any URL building
 ///    (the redirect below reuses the host);
 /// 5. HTTPS redirect — before CORS/CSRF so nothing is processed over HTTP;
@@ -91,7 +100,8 @@ impl Default for HttpPolicy {
 /// 404s and 405s and runs before routing.
 pub fn harden(router: Router, policy: Arc<HttpPolicy>) -> Router {
     let guard = Arc::new(guard::Guard::new(Arc::clone(&policy)));
-    let redirect = !policy.debug && policy.secure_ssl_redirect;
+    let redirect = policy.secure_ssl_redirect;
+    let proxies = Arc::new(policy.trusted_proxies.clone());
     let max = policy.max_body_bytes;
 
     let stack = ServiceBuilder::new()
@@ -101,6 +111,7 @@ pub fn harden(router: Router, policy: Arc<HttpPolicy>) -> Router {
             MakeRequestUuid,
         ))
         .layer(PropagateRequestIdLayer::new(request_id::X_REQUEST_ID))
+        .layer(from_fn_with_state(proxies, client::resolve_client))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_id::RequestSpan)
@@ -111,14 +122,11 @@ pub fn harden(router: Router, policy: Arc<HttpPolicy>) -> Router {
                         .latency_unit(LatencyUnit::Millis),
                 ),
         )
-        .layer(headers::SecurityHeadersLayer {
-            debug: policy.debug,
-        })
+        .layer(headers::SecurityHeadersLayer)
+        .layer(from_fn_with_state(policy.debug, headers::hsts))
         .layer(from_fn(headers::api_no_store))
         .layer(from_fn_with_state(Arc::clone(&guard), host::check_host))
-        .option_layer(
-            redirect.then(|| from_fn_with_state(Arc::clone(&guard), tls::redirect_to_https)),
-        )
+        .option_layer(redirect.then(|| from_fn(tls::redirect_to_https)))
         .option_layer(cors::cors_layer(&policy.cors_allowed_origins))
         .layer(from_fn_with_state(guard, csrf::check_origin))
         .layer(map_response_with_state(max, body_limit::problem_for_413))

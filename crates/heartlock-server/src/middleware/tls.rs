@@ -3,14 +3,12 @@
 //! TLS is terminated at a reverse proxy which reports the original scheme
 //! in `X-Forwarded-Proto`; only the first hop's value counts.
 
-use std::sync::Arc;
-
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 
-use super::guard::{Guard, is_probe_path};
+use super::guard::is_probe_path;
 use super::host::{invalid_host, request_host, split_host_port};
 
 pub(crate) const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
@@ -30,25 +28,17 @@ pub fn request_is_secure(headers: &HeaderMap, uri: &Uri) -> bool {
         || forwarded_proto(headers).as_deref() == Some("https")
 }
 
-/// Middleware: 301 insecure requests to the same path on `https://`.
-/// Only installed when `!debug && secure_ssl_redirect`.
-pub(crate) async fn redirect_to_https(
-    State(guard): State<Arc<Guard>>,
-    req: Request,
-    next: Next,
-) -> Response {
+/// Middleware: 301 insecure requests to the same host (as sent, port
+/// included: it was checked against ALLOWED_HOSTS) and path on `https://`.
+/// Installed when SECURE_SSL_REDIRECT is on.
+pub(crate) async fn redirect_to_https(req: Request, next: Next) -> Response {
     if is_probe_path(req.uri().path()) || request_is_secure(req.headers(), req.uri()) {
         return next.run(req).await;
     }
     let raw_host = request_host(req.headers(), req.uri());
-    // Prefer the configured public authority; otherwise reuse the request's
-    // host without its port (the plain-HTTP port never serves HTTPS).
-    let authority = match &guard.https_authority {
-        Some(a) => a.clone(),
-        None => match raw_host.and_then(split_host_port) {
-            Some((domain, _port)) => domain,
-            None => return invalid_host(raw_host),
-        },
+    let authority = match raw_host.filter(|h| split_host_port(h).is_some()) {
+        Some(h) => h.to_string(),
+        None => return invalid_host(raw_host),
     };
     let path_and_query = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
     match HeaderValue::try_from(format!("https://{authority}{path_and_query}")) {

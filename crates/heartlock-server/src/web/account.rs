@@ -1,7 +1,7 @@
 //! The account page: profile, password change, sessions.
 use super::auth_pages::{Empty, user_message};
 use super::csrf::CheckedForm;
-use super::errors::{WebError, from_domain};
+use super::errors::{WebError, from_domain, too_many_message, with_retry_after};
 use super::session::{self, WebCtx};
 use super::{Layout, redirect_with_flash, render};
 use crate::state::AppState;
@@ -142,6 +142,11 @@ pub async fn change_password(
             let mut r = build(&state, &ctx, Some(user_message(&e))).await?;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
+        }
+        Err(heartlock_domain::DomainError::TooManyAttempts { retry_after_secs }) => {
+            let message = too_many_message(ctx.tr, retry_after_secs);
+            let r = build(&state, &ctx, Some(message)).await?;
+            Ok(with_retry_after(r, retry_after_secs))
         }
         Err(e) => Err(from_domain(ctx.tr, &ctx.path, e)),
     }

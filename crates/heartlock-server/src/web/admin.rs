@@ -298,8 +298,11 @@ pub async fn audit_log(
 
 struct FindingRow {
     id: &'static str,
-    setting: &'static str,
+    /// `error` or `warning`, shown as is (like the id, a stable token).
+    severity: &'static str,
+    settings: String,
     message: String,
+    fix: String,
 }
 
 #[derive(Template)]
@@ -330,14 +333,17 @@ pub async fn status(State(state): State<AppState>, ctx: WebCtx) -> Result<Respon
     } else {
         state.key_source.to_string()
     };
-    let findings = state
-        .settings
-        .deploy_check()
+    // Computed on each load: an administrator created or appconfig.json
+    // written since start-up shows at once.
+    let findings = heartlock_domain::deploy::deploy_findings(state.domain())
+        .await
         .into_iter()
         .map(|f| FindingRow {
             id: f.id,
-            setting: f.setting,
+            severity: f.severity.as_str(),
+            settings: f.settings.join(", "),
             message: f.message,
+            fix: f.fix,
         })
         .collect();
     Ok(render(&StatusPage {

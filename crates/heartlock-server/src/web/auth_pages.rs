@@ -1,6 +1,6 @@
 //! Sign-in, registration, sign-out and language.
 use super::csrf::CheckedForm;
-use super::errors::{WebError, from_domain};
+use super::errors::{WebError, from_domain, too_many_message, with_retry_after};
 use super::session::{self, WebCtx};
 use super::{Layout, redirect_with_flash, render, safe_next};
 use crate::state::AppState;
@@ -80,6 +80,15 @@ pub async fn login_submit(
             *resp.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             Ok(resp)
         }
+        Err(heartlock_domain::DomainError::TooManyAttempts { retry_after_secs }) => {
+            let page = LoginPage {
+                error: Some(too_many_message(ctx.tr, retry_after_secs)),
+                email: form.email,
+                next: form.next,
+                l: Layout::new(&ctx, "login"),
+            };
+            Ok(with_retry_after(render(&page), retry_after_secs))
+        }
         Err(e) => Err(from_domain(ctx.tr, &ctx.path, e)),
     }
 }
@@ -150,6 +159,15 @@ pub async fn register_submit(
             *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
+        Err(heartlock_domain::DomainError::TooManyAttempts { retry_after_secs }) => {
+            let page = RegisterPage {
+                error: Some(too_many_message(ctx.tr, retry_after_secs)),
+                email: form.email,
+                display_name: form.display_name,
+                l: Layout::new(&ctx, "register"),
+            };
+            Ok(with_retry_after(render(&page), retry_after_secs))
+        }
         Err(e) => Err(from_domain(ctx.tr, &ctx.path, e)),
     }
 }
@@ -163,6 +181,7 @@ pub fn user_message(e: &heartlock_domain::DomainError) -> String {
             m.clone()
         }
         DomainError::NotFound(m) | DomainError::Unauthenticated(m) => m.to_string(),
+        DomainError::TooManyAttempts { .. } => e.to_string(),
         DomainError::Integrity(_) | DomainError::Unavailable(_) | DomainError::Internal(_) => {
             "internal error".into()
         }
@@ -196,7 +215,7 @@ pub async fn set_locale(State(state): State<AppState>, f: CheckedForm<LocaleForm
     let mut resp = Redirect::to(safe_next(&f.form.next)).into_response();
     resp.headers_mut().append(
         SET_COOKIE,
-        session::set_cookie(&state, super::i18n::COOKIE, tr.lang, Some(365 * 86_400)),
+        session::set_plain_cookie(&state, super::i18n::COOKIE, tr.lang, Some(365 * 86_400)),
     );
     resp
 }

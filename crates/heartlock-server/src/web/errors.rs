@@ -15,6 +15,8 @@ pub enum WebError {
     Csrf(Tr),
     BadForm(Tr),
     TooLarge(Tr),
+    /// Throttled: wait this many seconds (429 with Retry-After).
+    TooManyAttempts(Tr, u64),
     Internal,
 }
 
@@ -105,6 +107,15 @@ impl IntoResponse for WebError {
                 "error.too_large",
                 tr.t("error.too_large_text"),
             ),
+            WebError::TooManyAttempts(tr, secs) => with_retry_after(
+                page(
+                    tr,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "error.too_many",
+                    too_many_message(tr, secs),
+                ),
+                secs,
+            ),
             WebError::Internal => {
                 let tr = Tr::new("en");
                 page(
@@ -118,6 +129,21 @@ impl IntoResponse for WebError {
     }
 }
 
+/// "Too many attempts. Try again in N seconds." in the page's language.
+pub fn too_many_message(tr: Tr, secs: u64) -> String {
+    tr.tf("throttle.too_many", &[("seconds", &secs.to_string())])
+}
+
+/// A throttled answer: status 429 and how long to wait.
+pub fn with_retry_after(mut resp: Response, secs: u64) -> Response {
+    *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    resp.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(secs),
+    );
+    resp
+}
+
 pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
@@ -129,6 +155,9 @@ pub fn from_domain(tr: Tr, path: &str, e: DomainError) -> WebError {
         DomainError::Unauthenticated(_) => WebError::Login(path.to_string()),
         DomainError::NotFound(_) => WebError::NotFound(tr),
         DomainError::Forbidden(_) => WebError::Forbidden(tr),
+        DomainError::TooManyAttempts { retry_after_secs } => {
+            WebError::TooManyAttempts(tr, retry_after_secs)
+        }
         DomainError::Integrity(detail)
         | DomainError::Unavailable(detail)
         | DomainError::Internal(detail) => {

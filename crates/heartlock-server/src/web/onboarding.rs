@@ -21,6 +21,9 @@ use serde::Deserialize;
 /// Every field of the wizard; the two buttons post the same form.
 #[derive(Deserialize, Default)]
 pub struct WizardForm {
+    /// The one-time code from the server log (production).
+    #[serde(default)]
+    setup_code: String,
     #[serde(default)]
     base_url: String,
     /// "keep" or "postgres".
@@ -51,6 +54,7 @@ pub struct WizardForm {
 #[derive(Default)]
 struct Errors {
     general: Option<String>,
+    setup_code: Option<String>,
     base_url: Option<String>,
     database: Option<String>,
     encryption_key: Option<String>,
@@ -60,6 +64,7 @@ struct Errors {
 impl Errors {
     fn any(&self) -> bool {
         self.general.is_some()
+            || self.setup_code.is_some()
             || self.base_url.is_some()
             || self.database.is_some()
             || self.encryption_key.is_some()
@@ -68,6 +73,7 @@ impl Errors {
 
     fn set(&mut self, field: &str, message: String) {
         let slot = match field {
+            "setup_code" => &mut self.setup_code,
             "base_url" => &mut self.base_url,
             "database" => &mut self.database,
             "encryption_key" => &mut self.encryption_key,
@@ -90,6 +96,12 @@ struct WizardPage {
     current_db: String,
     /// The label of "keep the configured key", when one is configured.
     keep_key: Option<String>,
+    /// Production: the setup code field is shown and required.
+    code_required: bool,
+    /// Set by the operator's environment: shown, not changeable.
+    db_fixed: bool,
+    key_fixed: bool,
+    base_url_fixed: bool,
 }
 
 fn message(ctx: &WebCtx, key: &str, detail: Option<String>) -> String {
@@ -106,7 +118,8 @@ fn show(
     e: Errors,
     db_test: Option<(bool, String)>,
 ) -> Response {
-    // Secrets typed by the person are never echoed back into the page.
+    // Secrets typed by the person are never echoed back into the page
+    // (the setup code is, so a correction elsewhere needs no retyping).
     f.password.clear();
     f.password_confirm.clear();
     f.pasted_key.clear();
@@ -122,7 +135,9 @@ fn show(
         ctx.tr.tf("onboarding.key_keep", &[("source", &source)])
     });
     let current_db = ctx.tr.tf("onboarding.db_keep", &[("current", &current_db)]);
-    let status = if e.any() {
+    let status = if e.setup_code.is_some() {
+        StatusCode::FORBIDDEN
+    } else if e.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -134,6 +149,10 @@ fn show(
         db_test,
         current_db,
         keep_key,
+        code_required: svc::code_required(state),
+        db_fixed: svc::fixed_by_operator(state, "DATABASE_URL"),
+        key_fixed: svc::fixed_by_operator(state, "HEARTLOCK_ENCRYPTION_KEY"),
+        base_url_fixed: svc::fixed_by_operator(state, "HEARTLOCK_BASE_URL"),
     });
     if resp.status() == StatusCode::OK {
         *resp.status_mut() = status;
@@ -150,6 +169,16 @@ async fn require_open(state: &AppState, ctx: &WebCtx) -> Result<(), WebError> {
     } else {
         Err(WebError::NotFound(ctx.tr))
     }
+}
+
+/// The wizard again with only the setup code refused (403): nothing else
+/// is looked at, let alone tried, without it.
+fn code_refused(state: &AppState, ctx: &WebCtx, form: WizardForm) -> Response {
+    let e = Errors {
+        setup_code: Some(ctx.tr.t("onboarding.setup_code_invalid")),
+        ..Default::default()
+    };
+    show(state, ctx, form, e, None)
 }
 
 /// GET /onboarding: the wizard, prefilled.
@@ -188,6 +217,9 @@ pub async fn test_database(
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, mut form } = f;
     require_open(&state, &ctx).await?;
+    if svc::check_code(&state, &ctx.caller, &form.setup_code).is_err() {
+        return Ok(code_refused(&state, &ctx, form));
+    }
     form.db_mode = "postgres".into();
     let result = match svc::test_database(&state, &form.database_url).await {
         Ok(n) => (
@@ -201,6 +233,8 @@ pub async fn test_database(
 }
 
 /// Validates every step; all problems are reported at once.
+// The error is every message of the page at once, built once per request.
+#[allow(clippy::result_large_err)]
 fn plan(state: &AppState, ctx: &WebCtx, form: &WizardForm) -> Result<Plan, Errors> {
     let mut e = Errors::default();
     let mut fail = |err: OnboardingError| {
@@ -286,6 +320,9 @@ pub async fn complete(
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
     require_open(&state, &ctx).await?;
+    if svc::check_code(&state, &ctx.caller, &form.setup_code).is_err() {
+        return Ok(code_refused(&state, &ctx, form));
+    }
     let plan = match plan(&state, &ctx, &form) {
         Ok(p) => p,
         Err(mut e) => {
@@ -303,6 +340,7 @@ pub async fn complete(
             Ok(resp)
         }
         Err(OnboardingError::Closed) => Err(WebError::NotFound(ctx.tr)),
+        Err(OnboardingError::SetupCode) => Ok(code_refused(&state, &ctx, form)),
         Err(OnboardingError::Invalid { field, key, detail }) => {
             let mut e = Errors::default();
             e.set(field, message(&ctx, key, detail));

@@ -1,6 +1,8 @@
 //! Browser sessions: a random token in an HttpOnly, SameSite=Lax cookie
-//! (Secure unless DEBUG), its hash in the database, idle and absolute
-//! expiry. Every request to a page gets a `WebCtx`: the translator, the
+//! (Secure unless DEBUG, and always when APP_ENV is qa or prod), its hash in
+//! the database, idle and absolute expiry. The session, CSRF and flash
+//! cookies are signed with SECRET_KEY; a cookie with a bad signature is
+//! ignored as if absent. Every request to a page gets a `WebCtx`: the translator, the
 //! signed-in user if any, and the CSRF token to embed in forms.
 use super::i18n::{self, Tr};
 use crate::api::error::ApiError;
@@ -35,14 +37,45 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
-/// A Set-Cookie value with Heartlock's flags.
+/// A cookie set by [`set_cookie`], verified; `None` when missing or forged.
+pub fn signed_cookie(state: &AppState, headers: &HeaderMap, name: &str) -> Option<String> {
+    let raw = cookie(headers, name)?;
+    state.signer.unsign(name, &raw).map(str::to_string)
+}
+
+/// A signed Set-Cookie value with Heartlock's flags.
 pub fn set_cookie(
     state: &AppState,
     name: &str,
     value: &str,
     max_age_secs: Option<i64>,
 ) -> HeaderValue {
-    let secure = if state.settings.debug { "" } else { "; Secure" };
+    let signed = if value.is_empty() {
+        String::new()
+    } else {
+        state.signer.sign(name, value)
+    };
+    set_plain_cookie(state, name, &signed, max_age_secs)
+}
+
+/// Whether cookies carry `Secure`: off only in DEBUG outside qa/prod.
+pub fn secure_cookies(settings: &heartlock_config::Settings) -> bool {
+    let deployed = matches!(settings.app_env.as_deref(), Some("qa" | "prod"));
+    !settings.debug || deployed
+}
+
+/// An unsigned Set-Cookie value (the language choice: nothing to protect).
+pub fn set_plain_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age_secs: Option<i64>,
+) -> HeaderValue {
+    let secure = if secure_cookies(&state.settings) {
+        "; Secure"
+    } else {
+        ""
+    };
     let age = max_age_secs
         .map(|s| format!("; Max-Age={s}"))
         .unwrap_or_default();
@@ -99,7 +132,7 @@ pub async fn ensure_csrf_cookie(
     req: axum::extract::Request,
     next: Next,
 ) -> Response {
-    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|v| v.len() >= 32);
+    let existing = signed_cookie(&state, req.headers(), CSRF_COOKIE).filter(|v| v.len() >= 32);
     let (value, fresh) = match existing {
         Some(v) => (v, false),
         None => (token::random_token(""), true),
@@ -161,16 +194,16 @@ impl WebCtx {
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(200).collect());
         let mut found = None;
-        if let Some(tok) = cookie(&parts.headers, SESSION_COOKIE) {
+        if let Some(tok) = signed_cookie(state, &parts.headers, SESSION_COOKIE) {
             found = web_sessions::resolve(state, &tok).await?;
         }
         let anon = parts
             .extensions
             .get::<AnonCsrf>()
             .map(|a| a.0.clone())
-            .or_else(|| cookie(&parts.headers, CSRF_COOKIE))
+            .or_else(|| signed_cookie(state, &parts.headers, CSRF_COOKIE))
             .unwrap_or_default();
-        let flash = cookie(&parts.headers, FLASH_COOKIE).and_then(|v| {
+        let flash = signed_cookie(state, &parts.headers, FLASH_COOKIE).and_then(|v| {
             let (kind, key) = v.split_once(':')?;
             Some(Flash {
                 kind: kind.to_string(),

@@ -152,8 +152,13 @@ async fn run(w: &World, op: Op, p: Principal) -> Result<u16, ClientError> {
             .await
             .map(|_| 201),
         Op::LoginGood => c.login(LOGIN_USER, PASSWORD).await.map(|_| 200),
+        // One account per cell: ten wrong passwords for one account from
+        // one address would be throttled (429, see the throttle tests).
         Op::LoginBad => c
-            .login(LOGIN_USER, "not-the-password-at-all")
+            .login(
+                &format!("{}@example.com", w.unique("nobody")),
+                "not-the-password-at-all",
+            )
             .await
             .map(|_| 200),
         Op::RefreshGood => {

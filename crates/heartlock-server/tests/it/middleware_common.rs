@@ -6,15 +6,18 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::ConnectInfo;
 use axum::routing::get;
 use heartlock_server::middleware::{HttpPolicy, harden};
 use http::{Request, Response};
 use http_body_util::BodyExt;
+use std::net::SocketAddr;
 use tower::ServiceExt;
 
 pub fn policy() -> HttpPolicy {
     HttpPolicy {
         debug: false,
+        trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
         allowed_hosts: vec!["example.com".into(), ".example.org".into()],
         secure_ssl_redirect: true,
         cors_allowed_origins: vec!["https://app.example.com".into()],
@@ -31,7 +34,21 @@ pub fn app(policy: HttpPolicy) -> Router {
             get(|| async { "get" }).post(|body: Bytes| async move { body }),
         )
         .route("/api/thing", get(|| async { "secret" }))
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/healthz", get(|| async { "ok" }))
+        // The client address and scheme as the application sees them.
+        .route(
+            "/whoami",
+            get(
+                |ConnectInfo(addr): ConnectInfo<SocketAddr>, headers: http::HeaderMap| async move {
+                    let proto = headers
+                        .get("x-forwarded-proto")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-")
+                        .to_string();
+                    format!("{} {proto}", addr.ip())
+                },
+            ),
+        );
     harden(router, Arc::new(policy))
 }
 
@@ -44,7 +61,13 @@ pub fn secure(method: &str, uri: &str) -> http::request::Builder {
         .header("x-forwarded-proto", "https")
 }
 
-pub async fn send(app: Router, req: Request<Body>) -> Response<Body> {
+/// Sends `req` as if from a loopback peer (the default trusted proxy)
+/// unless the request already names its peer.
+pub async fn send(app: Router, mut req: Request<Body>) -> Response<Body> {
+    if req.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+    }
     match app.oneshot(req).await {
         Ok(res) => res,
         Err(never) => match never {},

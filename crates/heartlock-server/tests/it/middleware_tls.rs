@@ -15,12 +15,13 @@ async fn http_request_redirects_to_https_with_path_and_query() {
     assert_eq!(res.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(
         header(&res, "location"),
-        Some("https://example.com/x?a=1&b=2")
+        Some("https://example.com:8080/x?a=1&b=2"),
+        "the host is kept as sent"
     );
 }
 
 #[tokio::test]
-async fn redirect_uses_https_base_url_host() {
+async fn redirect_keeps_the_host_even_with_a_base_url() {
     let mut p = policy();
     p.base_url = Some("https://secrets.example.com:8443/".into());
     let req = Request::builder()
@@ -30,10 +31,7 @@ async fn redirect_uses_https_base_url_host() {
         .unwrap();
     let res = send(app(p), req).await;
     assert_eq!(res.status(), StatusCode::MOVED_PERMANENTLY);
-    assert_eq!(
-        header(&res, "location"),
-        Some("https://secrets.example.com:8443/x")
-    );
+    assert_eq!(header(&res, "location"), Some("https://example.com/x"));
 }
 
 #[tokio::test]
@@ -71,7 +69,7 @@ async fn healthz_over_http_by_ip_is_served() {
 }
 
 #[tokio::test]
-async fn no_redirect_in_debug_or_when_disabled() {
+async fn an_explicit_redirect_is_honoured_in_debug_and_off_means_off() {
     let mut p = policy();
     p.debug = true;
     let req = Request::builder()
@@ -79,7 +77,10 @@ async fn no_redirect_in_debug_or_when_disabled() {
         .header("host", "example.com")
         .body(Body::empty())
         .unwrap();
-    assert_eq!(send(app(p), req).await.status(), StatusCode::OK);
+    assert_eq!(
+        send(app(p), req).await.status(),
+        StatusCode::MOVED_PERMANENTLY
+    );
 
     let mut p = policy();
     p.secure_ssl_redirect = false;
@@ -153,7 +154,89 @@ async fn headers_on_404_and_301() {
     let res = send(app(policy()), req).await;
     assert_eq!(res.status(), StatusCode::MOVED_PERMANENTLY);
     assert_security_headers(&res);
+    assert!(
+        header(&res, "strict-transport-security").is_none(),
+        "no HSTS on a plain-HTTP response"
+    );
+}
+
+#[tokio::test]
+async fn hsts_only_on_secure_requests() {
+    let mut p = policy();
+    p.secure_ssl_redirect = false;
+    let plain = Request::builder()
+        .uri("/x")
+        .header("host", "example.com")
+        .body(Body::empty())
+        .unwrap();
+    let res = send(app(p.clone()), plain).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(header(&res, "strict-transport-security").is_none());
+    let res = send(app(p), secure("GET", "/x").body(Body::empty()).unwrap()).await;
     assert!(header(&res, "strict-transport-security").is_some());
+}
+
+fn from_peer(peer: [u8; 4], req: http::request::Builder) -> Request<Body> {
+    let mut req = req.body(Body::empty()).unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            peer, 50000,
+        ))));
+    req
+}
+
+#[tokio::test]
+async fn forwarding_headers_from_an_untrusted_peer_are_not_believed() {
+    let mut p = policy();
+    p.secure_ssl_redirect = false;
+    // A client on the internet claims HTTPS and another address.
+    let req = from_peer(
+        [203, 0, 113, 9],
+        secure("GET", "/whoami").header("x-forwarded-for", "10.9.9.9"),
+    );
+    let res = send(app(p.clone()), req).await;
+    assert!(header(&res, "strict-transport-security").is_none());
+    assert_eq!(body_string(res).await, "203.0.113.9 -");
+    // With the redirect on, its claimed HTTPS does not spare it the redirect.
+    let req = from_peer([203, 0, 113, 9], secure("GET", "/x"));
+    assert_eq!(
+        send(app(policy()), req).await.status(),
+        StatusCode::MOVED_PERMANENTLY
+    );
+}
+
+#[tokio::test]
+async fn a_trusted_proxy_names_the_real_client() {
+    let mut p = policy();
+    p.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+    // The leftmost entry was written by the client: the real client is the
+    // first untrusted hop from the right.
+    let req = from_peer(
+        [10, 0, 0, 1],
+        secure("GET", "/whoami").header("x-forwarded-for", "6.6.6.6, 198.51.100.7, 10.0.0.2"),
+    );
+    let res = send(app(p.clone()), req).await;
+    assert!(header(&res, "strict-transport-security").is_some());
+    assert_eq!(body_string(res).await, "198.51.100.7 https");
+    // RFC 7239 Forwarded works the same way.
+    let req = from_peer(
+        [10, 0, 0, 1],
+        Request::builder()
+            .uri("/whoami")
+            .header("host", "example.com")
+            .header("forwarded", "for=198.51.100.8;proto=https"),
+    );
+    assert_eq!(
+        body_string(send(app(p.clone()), req).await).await,
+        "198.51.100.8 https"
+    );
+    // An unreadable chain is not believed at all.
+    let req = from_peer(
+        [10, 0, 0, 1],
+        secure("GET", "/whoami").header("x-forwarded-for", "nonsense"),
+    );
+    let res = send(app(p), req).await;
+    assert_eq!(res.status(), StatusCode::MOVED_PERMANENTLY);
 }
 
 #[tokio::test]

@@ -261,7 +261,34 @@ async fn status_page_shows_the_database_and_deploy_findings() {
         html.contains("DEBUG is on"),
         "DEBUG is reported by the deploy check"
     );
+    assert!(html.contains("heartlock.W003"), "with its id");
+    assert!(html.contains(">error</span>"), "its severity");
+    assert!(
+        html.contains("Set DEBUG=false in production."),
+        "and its fix"
+    );
     assert!(html.contains("HEARTLOCK_ENCRYPTION_KEY (environment)"));
+    assert!(!html.contains("heartlock.W041"));
+    // Findings are computed on each load: a key written to appconfig.json
+    // now (as the onboarding wizard does) shows without a restart.
+    let data_dir = &srv.state.settings.data_dir;
+    std::fs::create_dir_all(data_dir).unwrap();
+    let key = heartlock_core::Keyring::generate_key();
+    std::fs::write(
+        data_dir.join("appconfig.json"),
+        format!(r#"{{"HEARTLOCK_ENCRYPTION_KEY": "{key}"}}"#),
+    )
+    .unwrap();
+    let html = root
+        .get(srv.url("/admin/status"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("heartlock.W041"), "live finding missing");
+    assert!(!html.contains(&key), "the key itself is never shown");
     // French too.
     let fr = root
         .get(srv.url("/admin/status"))

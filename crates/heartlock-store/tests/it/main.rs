@@ -4,3 +4,4 @@
 mod audit_store;
 mod store_basics;
 mod store_secrets;
+mod store_throttle;

@@ -1,8 +1,9 @@
 //! Operator commands: migrate, config, check --deploy, gen-key, rotate-key.
 use crate::logging;
+use heartlock_config::{Finding, LoadInput, RuntimeFacts, Severity};
 use heartlock_core::{Keyring, SystemClock};
-use heartlock_domain::rotation;
 use heartlock_domain::{Domain, Principal};
+use heartlock_domain::{deploy, rotation};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -17,23 +18,85 @@ pub fn config() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn check(deploy: bool) -> anyhow::Result<ExitCode> {
+/// Findings at or above this severity make `check --deploy` fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailLevel {
+    Error,
+    Warning,
+}
+
+pub struct CheckArgs {
+    pub deploy: bool,
+    pub json: bool,
+    pub fail_level: FailLevel,
+}
+
+pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     // Loading validates every setting; --deploy adds the production checks.
-    let settings = super::load_settings()?;
-    if !deploy {
+    let input = LoadInput::from_process()?;
+    let loaded = heartlock_config::load(&input)?;
+    for w in &loaded.warnings {
+        eprintln!("heartlock: warning: {w}");
+    }
+    let settings = loaded.settings;
+    if !args.deploy {
         println!("configuration is valid");
         return Ok(ExitCode::SUCCESS);
     }
-    let findings = settings.deploy_check();
+    let mut facts = RuntimeFacts::default();
+    facts.read_config_files(&settings, &input.env);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    if let Err(reason) = rt.block_on(deploy::read_database_facts(&settings, &mut facts)) {
+        // Not a failure: the settings are still checked.
+        eprintln!(
+            "heartlock: note: cannot read the database ({reason}); skipped the checks that \
+             need it (whether an administrator exists)"
+        );
+    }
+    let findings = settings.deploy_check_with(&facts);
+    if args.json {
+        println!("{}", heartlock_config::findings_json(&findings));
+    } else {
+        print_findings(&findings);
+    }
+    let threshold = match args.fail_level {
+        FailLevel::Error => Severity::Error,
+        FailLevel::Warning => Severity::Warning,
+    };
+    // Severity orders Error before Warning.
+    Ok(if findings.iter().any(|f| f.severity <= threshold) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Grouped by severity (the findings come errors first).
+fn print_findings(findings: &[Finding]) {
     if findings.is_empty() {
         println!("no deployment problems found");
-        return Ok(ExitCode::SUCCESS);
+        return;
     }
-    for f in &findings {
-        println!("{}: [{}] {}", f.id, f.setting, f.message);
+    let mut current = None;
+    for f in findings {
+        if current != Some(f.severity) {
+            current = Some(f.severity);
+            let title = match f.severity {
+                Severity::Error => "errors",
+                Severity::Warning => "warnings",
+            };
+            println!("{title}:");
+        }
+        println!("  {} [{}] {}", f.id, f.settings.join(", "), f.message);
+        println!("      fix: {}", f.fix);
     }
-    println!("{} deployment problem(s) found", findings.len());
-    Ok(ExitCode::FAILURE)
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    println!("{errors} error(s), {} warning(s)", findings.len() - errors);
 }
 
 pub async fn migrate() -> anyhow::Result<ExitCode> {

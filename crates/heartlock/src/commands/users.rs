@@ -61,6 +61,9 @@ pub async fn createsuperuser(args: SuperuserArgs) -> anyhow::Result<ExitCode> {
     let email = read_email(&args)?;
     let password = read_password(&args)?;
     let dom = Domain::boot(settings, Arc::new(SystemClock)).await?;
+    if let Some(note) = heartlock_domain::onboarding::completed_note(&dom).await {
+        eprintln!("heartlock: note: {note}");
+    }
     let result = heartlock_domain::users::create_superuser(
         &dom,
         &Principal::system("createsuperuser"),
@@ -83,4 +86,26 @@ pub async fn createsuperuser(args: SuperuserArgs) -> anyhow::Result<ExitCode> {
     };
     dom.shutdown().await;
     Ok(outcome)
+}
+
+/// `heartlock setup-code`: the code from the data folder, as the server
+/// printed it. Reads the file only, so it works while the server runs.
+pub fn setup_code() -> anyhow::Result<ExitCode> {
+    let settings = super::load_settings()?;
+    let dir = &settings.data_dir;
+    match heartlock_domain::onboarding::setup_code::read(dir)? {
+        Some(code) => {
+            println!("{code}");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprintln!(
+                "heartlock: no setup code in {}: the server issues one when it starts in \
+                 production (DEBUG off) while no administrator exists, and removes it once \
+                 onboarding is done",
+                dir.display()
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
 }

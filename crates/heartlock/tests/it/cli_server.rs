@@ -114,6 +114,7 @@ fn a_wrong_key_stops_startup_with_a_clear_message() {
         &[
             ("HEARTLOCK_ENCRYPTION_KEY", &b),
             ("HEARTLOCK_BIND", "127.0.0.1:0"),
+            ("SECRET_KEY", "a-long-random-secret-key-for-this-test-0123"),
         ],
         &["serve"],
     );
@@ -121,6 +122,48 @@ fn a_wrong_key_stops_startup_with_a_clear_message() {
     let err = text(&out.stderr);
     assert!(err.contains("does not match this database"), "{err}");
     assert!(!err.contains(&a) && !err.contains(&b));
+}
+
+#[test]
+fn production_without_secret_key_refuses_to_serve_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = heartlock_core::Keyring::generate_key();
+    let out = run(
+        dir.path(),
+        &[
+            ("HEARTLOCK_ENCRYPTION_KEY", &key),
+            ("HEARTLOCK_BIND", "127.0.0.1:0"),
+        ],
+        &["serve"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("SECRET_KEY is not set"), "{err}");
+}
+
+#[test]
+fn setup_code_is_issued_in_production_and_printed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = heartlock_core::Keyring::generate_key();
+    let env = [("HEARTLOCK_ENCRYPTION_KEY", key.as_str())];
+    let none = run(dir.path(), &env, &["setup-code"]);
+    assert_eq!(
+        none.status.code(),
+        Some(1),
+        "no code before the first start"
+    );
+    let srv = Server::start(dir.path(), &env);
+    let log = srv.log_text();
+    let (status, _) = srv.terminate();
+    assert!(status.success());
+    let out = run(dir.path(), &env, &["setup-code"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let code = text(&out.stdout).trim().to_string();
+    assert_eq!(code.len(), 24, "{code}");
+    assert!(
+        log.contains(&code),
+        "the server printed the same code at start: {log}"
+    );
 }
 
 #[test]

@@ -2,8 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli_audit;
+mod cli_check;
 mod cli_client;
 mod cli_config;
+mod cli_crash;
 mod cli_roundtrip;
 mod cli_server;
 mod cli_support;

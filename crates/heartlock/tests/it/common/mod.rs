@@ -40,7 +40,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(cwd: &Path, env: &[(&str, &str)]) -> Server {
-        let mut all: HashMap<&str, &str> = HashMap::from([("HEARTLOCK_BIND", "127.0.0.1:0")]);
+        // Production (DEBUG off) needs a SECRET_KEY to serve; tests may override it.
+        let mut all: HashMap<&str, &str> = HashMap::from([
+            ("HEARTLOCK_BIND", "127.0.0.1:0"),
+            ("SECRET_KEY", "test-secret-key-5e1f0c9a7b3d2e8f4a6c1b9d"),
+        ]);
         all.extend(env.iter().copied());
         let pairs: Vec<(&str, &str)> = all.into_iter().collect();
         let mut child = heartlock(cwd, &pairs)
@@ -92,6 +96,12 @@ impl Server {
 
     pub fn log_text(&self) -> String {
         self.log.lock().unwrap().join("\n")
+    }
+
+    /// SIGKILL: no shutdown, no draining, as in a crash.
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
     }
 
     /// Sends SIGTERM and waits for the exit status.
