@@ -194,20 +194,35 @@ pub enum Scope<'a> {
     },
 }
 
+/// The address a counter is kept for: an IPv6 client owns a whole /64
+/// (and picks any address in it at will), so the /64 is what is counted.
+fn bucket(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        _ => ip.to_string(),
+    }
+}
+
 impl Scope<'_> {
     /// The stored key: a SHA-256 hash, so the table keeps no email or
     /// address in clear.
     pub fn key(&self) -> String {
         let clear = match self {
             Scope::AccountAddress { email, ip } => {
-                format!("acct-ip:{}|{ip}", email.to_lowercase())
+                format!("acct-ip:{}|{}", email.to_lowercase(), bucket(ip))
             }
-            Scope::Address { ip } => format!("ip:{ip}"),
+            Scope::Address { ip } => format!("ip:{}", bucket(ip)),
             Scope::Account { email } => format!("acct:{}", email.to_lowercase()),
             Scope::KnownAddress { email, ip } => {
-                format!("acct-known:{}|{ip}", email.to_lowercase())
+                format!("acct-known:{}|{}", email.to_lowercase(), bucket(ip))
             }
-            Scope::Registration { ip } => format!("register:{ip}"),
+            Scope::Registration { ip } => format!("register:{}", bucket(ip)),
         };
         hex::encode(Sha256::digest(clear.as_bytes()))
     }
@@ -241,6 +256,26 @@ impl Scope<'_> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64() {
+        let a = Scope::Address {
+            ip: "2001:db8:1:2:aaaa::1",
+        };
+        let b = Scope::Address {
+            ip: "2001:db8:1:2:ffff::9",
+        };
+        let other = Scope::Address {
+            ip: "2001:db8:1:3::1",
+        };
+        assert_eq!(a.key(), b.key());
+        assert_ne!(a.key(), other.key());
+        let mapped = Scope::Address {
+            ip: "::ffff:10.0.0.1",
+        };
+        assert_eq!(mapped.key(), Scope::Address { ip: "10.0.0.1" }.key());
+    }
+
     use super::*;
 
     const T0: i64 = 1_700_000_000_000;

@@ -146,9 +146,13 @@ async fn remove_member(
     let ev = event(dom, caller, "member.remove", Outcome::Success)
         .project(&project.id)
         .detail(format!("user {user_id} removed"));
-    crate::audit::write(dom, caller, vec![ev], |store| async move {
+    let removed = crate::audit::write(dom, caller, vec![ev], |store| async move {
         store.remove_membership(&project.id, user_id).await
     })
     .await?;
+    // Removed meanwhile by someone else: nothing happened, nothing recorded.
+    if !removed {
+        return Err(DomainError::NotFound("member not found"));
+    }
     Ok(())
 }

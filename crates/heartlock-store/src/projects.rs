@@ -335,8 +335,14 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        // Attached audit events describe a removal: only with one.
+        if r.rows_affected() == 0 {
+            self.discard_audit();
+            tx.rollback().await?;
+            return Ok(false);
+        }
         self.commit_write(tx).await?;
-        Ok(r.rows_affected() > 0)
+        Ok(true)
     }
 
     pub async fn count_owners(&self, project_id: &str) -> Result<i64> {

@@ -14,6 +14,8 @@ use tokio::task::JoinHandle;
 const QUEUE_CAPACITY: usize = 65_536;
 /// Events per transaction at most.
 const MAX_BATCH: usize = 512;
+/// Longest a request waits for its event's commit before going on.
+const MAX_WAIT: Duration = Duration::from_secs(10);
 /// Scheduler yields spent gathering a batch before committing it.
 const GATHER_YIELDS: u32 = 3;
 /// Cap of the retry backoff after a failed commit.
@@ -72,9 +74,21 @@ impl AuditLog {
     pub async fn record(&self, event: NewAuditEvent) {
         let (ack, done) = oneshot::channel();
         match self.tx.send(Msg::Event(event, Some(ack))).await {
-            Ok(()) => {
-                let _ = done.await;
-            }
+            Ok(()) => match tokio::time::timeout(MAX_WAIT, done).await {
+                Ok(Ok(())) => {}
+                // The writer task ended with the event in hand (it does not
+                // panic by design): never silently.
+                Ok(Err(_)) => {
+                    tracing::error!("the audit writer stopped before committing an event")
+                }
+                // The database has been failing for a while: the event stays
+                // queued (retried until it lands) and the request goes on,
+                // rather than every request hanging with it.
+                Err(_) => tracing::error!(
+                    waited_secs = MAX_WAIT.as_secs(),
+                    "audit event not yet committed (database failing?); it stays queued"
+                ),
+            },
             // The writer has shut down: commit this one ourselves rather
             // than lose it.
             Err(mpsc::error::SendError(Msg::Event(event, _))) => {

@@ -1,7 +1,9 @@
 //! Who the client really is, behind a reverse proxy.
 //!
-//! Only when the TCP peer is one of TRUSTED_PROXIES are `X-Forwarded-For`,
-//! `X-Forwarded-Proto` and `Forwarded` believed. The middleware then
+//! Only when the TCP peer is one of TRUSTED_PROXIES are `X-Forwarded-For`
+//! and `X-Forwarded-Proto` believed. `Forwarded` (RFC 7239) is never read,
+//! only removed: believing two headers would let a client pick the one its
+//! proxy passes through untouched. The middleware then
 //! rewrites the request once, so everything after it (audit, throttling,
 //! token CIDR limits, the HTTPS redirect, CSRF, HSTS) sees one truth: the
 //! `ConnectInfo` address becomes the real client's and `X-Forwarded-Proto`
@@ -65,56 +67,44 @@ fn header_values<'a>(headers: &'a HeaderMap, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// The forwarding chain, nearest proxy last; `Forwarded` wins over the
-/// `X-Forwarded-*` pair when present. `None` when an entry is unreadable.
-fn chain(headers: &HeaderMap) -> Option<(Vec<IpAddr>, Option<String>)> {
-    let forwarded = header_values(headers, FORWARDED);
-    if !forwarded.is_empty() {
-        let mut ips = Vec::new();
-        let mut proto = None;
-        for element in forwarded.iter().flat_map(|v| v.split(',')) {
-            for pair in element.split(';') {
-                let Some((k, v)) = pair.split_once('=') else {
-                    continue;
-                };
-                match k.trim().to_ascii_lowercase().as_str() {
-                    "for" => ips.push(parse_node(v)?),
-                    // The first element is the one the client's proxy wrote.
-                    "proto" if proto.is_none() => {
-                        proto = Some(v.trim().trim_matches('"').to_ascii_lowercase());
-                    }
-                    _ => {}
-                }
-            }
-        }
-        return Some((ips, proto));
-    }
-    let ips = header_values(headers, X_FORWARDED_FOR)
-        .iter()
+/// The X-Forwarded-For entries, nearest hop last, unparsed.
+fn forwarded_for(headers: &HeaderMap) -> Vec<&str> {
+    header_values(headers, X_FORWARDED_FOR)
+        .into_iter()
         .flat_map(|v| v.split(','))
-        .filter(|s| !s.trim().is_empty())
-        .map(parse_node)
-        .collect::<Option<Vec<_>>>()?;
-    let proto = header_values(headers, X_FORWARDED_PROTO)
-        .first()
-        .and_then(|v| v.split(',').next())
-        .map(|p| p.trim().to_ascii_lowercase())
-        .filter(|p| !p.is_empty());
-    Some((ips, proto))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
-/// The real client: walking the chain from the nearest hop, the first
-/// address that is not a trusted proxy (entries further left were written
-/// by the client itself and prove nothing).
-fn real_client(peer: IpAddr, ips: &[IpAddr], proxies: &[IpNet]) -> IpAddr {
-    let mut client = peer;
-    for ip in ips.iter().rev().take(MAX_HOPS) {
+/// The scheme the nearest proxy reported: the last X-Forwarded-Proto value
+/// (a proxy that appends puts its own last; one that overwrites leaves one).
+fn forwarded_proto(headers: &HeaderMap) -> Option<String> {
+    header_values(headers, X_FORWARDED_PROTO)
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_ascii_lowercase())
+        .rfind(|p| !p.is_empty())
+}
+
+/// The real client: walking X-Forwarded-For from the nearest hop, the first
+/// address that is not a trusted proxy. Entries further left were written
+/// by the client itself and are never read. An entry that must be read but
+/// is not an address makes the client unknown (`0.0.0.0`): never the
+/// proxy's own address, which a CIDR-limited token or the throttle might
+/// treat as someone else.
+fn real_client(peer: IpAddr, entries: &[&str], proxies: &[IpNet]) -> IpAddr {
+    let mut client = canonical(peer);
+    for raw in entries.iter().rev().take(MAX_HOPS) {
         if !trusted(proxies, client) {
-            break;
+            return client;
         }
-        client = *ip;
+        match parse_node(raw) {
+            Some(ip) => client = canonical(ip),
+            None => return IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        }
     }
-    canonical(client)
+    client
 }
 
 fn strip_forwarding(headers: &mut HeaderMap) {
@@ -140,11 +130,15 @@ pub(crate) async fn resolve_client(
         .map(|c| c.0.ip());
     req.extensions_mut().insert(PeerAddr(peer));
     let from_proxy = peer.filter(|p| trusted(&proxies, *p));
-    let resolved = from_proxy.and_then(|p| chain(req.headers()).map(|c| (p, c)));
-    let headers = req.headers_mut();
-    strip_forwarding(headers);
-    if let Some((peer, (ips, proto))) = resolved {
-        let client = real_client(peer, &ips, &proxies);
+    let resolved = from_proxy.map(|p| {
+        let entries = forwarded_for(req.headers());
+        (
+            real_client(p, &entries, &proxies),
+            forwarded_proto(req.headers()),
+        )
+    });
+    strip_forwarding(req.headers_mut());
+    if let Some((client, proto)) = resolved {
         req.extensions_mut()
             .insert(ConnectInfo(SocketAddr::new(client, 0)));
         if let Some(p) = proto.filter(|p| p == "https" || p == "http")
@@ -171,36 +165,40 @@ mod tests {
     #[test]
     fn the_first_untrusted_hop_from_the_right_is_the_client() {
         let proxies = nets(&["10.0.0.0/8"]);
-        let chain = [ip("6.6.6.6"), ip("198.51.100.7"), ip("10.0.0.2")];
+        let chain = ["6.6.6.6", "198.51.100.7", "10.0.0.2"];
         assert_eq!(
             real_client(ip("10.0.0.1"), &chain, &proxies),
             ip("198.51.100.7")
         );
-        // All trusted: the leftmost is the best we know.
-        let inner = [ip("10.1.1.1")];
+        // Garbage the client wrote left of the real client is never read.
+        let chain = ["not an address", "198.51.100.7"];
         assert_eq!(
-            real_client(ip("10.0.0.1"), &inner, &proxies),
+            real_client(ip("10.0.0.1"), &chain, &proxies),
+            ip("198.51.100.7")
+        );
+        // Garbage where the client should be: unknown, not the proxy.
+        assert_eq!(
+            real_client(ip("10.0.0.1"), &["unknown"], &proxies),
+            ip("0.0.0.0")
+        );
+        // All trusted: the leftmost is the best we know.
+        assert_eq!(
+            real_client(ip("10.0.0.1"), &["10.1.1.1"], &proxies),
             ip("10.1.1.1")
         );
-        // A mapped IPv6 peer is its IPv4 address.
+        // A mapped IPv6 peer is its IPv4 address; ports and brackets go.
         assert_eq!(
-            real_client(ip("::ffff:10.0.0.1"), &[ip("203.0.113.5")], &proxies),
-            ip("203.0.113.5")
+            real_client(ip("::ffff:10.0.0.1"), &["[2001:db8::1]:443"], &proxies),
+            ip("2001:db8::1")
         );
     }
 
     #[test]
-    fn forwarded_header_forms() {
+    fn the_nearest_proxy_reports_the_scheme() {
         let mut h = HeaderMap::new();
-        h.insert(
-            FORWARDED,
-            HeaderValue::from_static("for=\"[2001:db8::1]:4711\";proto=https, for=198.51.100.7:80"),
-        );
-        let (ips, proto) = chain(&h).unwrap();
-        assert_eq!(ips, vec![ip("2001:db8::1"), ip("198.51.100.7")]);
-        assert_eq!(proto.as_deref(), Some("https"));
-        let mut bad = HeaderMap::new();
-        bad.insert(X_FORWARDED_FOR, HeaderValue::from_static("not-an-ip"));
-        assert!(chain(&bad).is_none(), "an unreadable chain is not believed");
+        h.append(X_FORWARDED_PROTO, HeaderValue::from_static("https, http"));
+        assert_eq!(forwarded_proto(&h).as_deref(), Some("http"));
+        h.append(X_FORWARDED_PROTO, HeaderValue::from_static("HTTPS"));
+        assert_eq!(forwarded_proto(&h).as_deref(), Some("https"));
     }
 }

@@ -20,12 +20,13 @@ pub(crate) fn forwarded_proto(headers: &HeaderMap) -> Option<String> {
     (!first.is_empty()).then(|| first.to_ascii_lowercase())
 }
 
-/// Whether the client reached us over HTTPS: the proxy says so via
-/// `X-Forwarded-Proto: https`, or the request URI itself is `https://`.
-pub fn request_is_secure(headers: &HeaderMap, uri: &Uri) -> bool {
-    uri.scheme_str()
-        .is_some_and(|s| s.eq_ignore_ascii_case("https"))
-        || forwarded_proto(headers).as_deref() == Some("https")
+/// Whether the client reached us over HTTPS: a trusted proxy says so via
+/// `X-Forwarded-Proto: https` (the `client` middleware has removed the
+/// header from anyone else). The server never terminates TLS itself, so an
+/// absolute-form `https://` request URI, which any client can send over
+/// plain HTTP, proves nothing.
+pub fn request_is_secure(headers: &HeaderMap, _uri: &Uri) -> bool {
+    forwarded_proto(headers).as_deref() == Some("https")
 }
 
 /// Middleware: 301 insecure requests to the same host (as sent, port
@@ -74,9 +75,9 @@ mod tests {
     }
 
     #[test]
-    fn uri_scheme_counts() {
+    fn the_uri_scheme_proves_nothing() {
         let uri = Uri::from_static("https://example.com/x");
-        assert!(request_is_secure(&HeaderMap::new(), &uri));
+        assert!(!request_is_secure(&HeaderMap::new(), &uri));
         let uri = Uri::from_static("http://example.com/x");
         assert!(!request_is_secure(&HeaderMap::new(), &uri));
     }

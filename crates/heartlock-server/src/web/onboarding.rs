@@ -126,7 +126,10 @@ fn show(
     if !svc::validate_generated(&f.generated_key) {
         f.generated_key = Keyring::generate_key();
     }
+    // The file path is for the operator, who has the code; not for anyone
+    // who opens the page of a fresh production server.
     let current_db = match state.database_target() {
+        DbTarget::Sqlite(_) if svc::code_required(state) => "SQLite".to_string(),
         DbTarget::Sqlite(p) => format!("SQLite, {}", p.display()),
         DbTarget::Postgres(_) => "PostgreSQL".to_string(),
     };

@@ -47,6 +47,7 @@ async fn missing_host_is_refused() {
 async fn uri_authority_is_used_without_host_header() {
     let req = Request::builder()
         .uri("https://example.com/x")
+        .header("x-forwarded-proto", "https")
         .body(Body::empty())
         .unwrap();
     let res = send(app(policy()), req).await;

@@ -46,15 +46,26 @@ async fn forwarded_https_is_served() {
 }
 
 #[tokio::test]
-async fn forwarded_proto_first_value_decides() {
+async fn the_nearest_proxys_forwarded_proto_decides() {
     let req = Request::builder()
         .uri("/x")
         .header("host", "example.com")
-        .header("x-forwarded-proto", "http, https")
+        .header("x-forwarded-proto", "https, http")
         .body(Body::empty())
         .unwrap();
     let res = send(app(policy()), req).await;
     assert_eq!(res.status(), StatusCode::MOVED_PERMANENTLY);
+    let req = Request::builder()
+        .uri("https://example.com/x")
+        .header("host", "example.com")
+        .body(Body::empty())
+        .unwrap();
+    let res = send(app(policy()), req).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::MOVED_PERMANENTLY,
+        "an absolute https:// URI over plain HTTP is not HTTPS"
+    );
 }
 
 #[tokio::test]
@@ -218,7 +229,10 @@ async fn a_trusted_proxy_names_the_real_client() {
     let res = send(app(p.clone()), req).await;
     assert!(header(&res, "strict-transport-security").is_some());
     assert_eq!(body_string(res).await, "198.51.100.7 https");
-    // RFC 7239 Forwarded works the same way.
+    // `Forwarded` is never believed (a proxy that appends X-Forwarded-For
+    // passes the client's own `Forwarded` through).
+    let mut plain = p.clone();
+    plain.secure_ssl_redirect = false;
     let req = from_peer(
         [10, 0, 0, 1],
         Request::builder()
@@ -227,16 +241,19 @@ async fn a_trusted_proxy_names_the_real_client() {
             .header("forwarded", "for=198.51.100.8;proto=https"),
     );
     assert_eq!(
-        body_string(send(app(p.clone()), req).await).await,
-        "198.51.100.8 https"
+        body_string(send(app(plain.clone()), req).await).await,
+        "10.0.0.1 -"
     );
-    // An unreadable chain is not believed at all.
+    // Where the client should be, an unreadable entry: the client is
+    // unknown, never the proxy itself.
     let req = from_peer(
         [10, 0, 0, 1],
         secure("GET", "/whoami").header("x-forwarded-for", "nonsense"),
     );
-    let res = send(app(p), req).await;
-    assert_eq!(res.status(), StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(
+        body_string(send(app(plain), req).await).await,
+        "0.0.0.0 https"
+    );
 }
 
 #[tokio::test]
