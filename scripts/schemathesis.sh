@@ -91,7 +91,9 @@ api POST /projects/demo/environments/development/secrets:batch '{"delete":["EMPT
 #   (register, admin user creation), a slug derived from the project name,
 #   a batch that must be non-empty with disjoint set/delete keys, an import
 #   document that must parse, a member email that must belong to an account,
-#   token environments that must exist and CIDRs that must parse;
+#   member environments that must exist (and are refused for owners and
+#   admins, on adding and on changing a member), token environments that
+#   must exist and CIDRs that must parse;
 # - sign-in, registration and password change (the run's wrong passwords all
 #   come from one address) answer 429 once that address is throttled.
 cat >"$work/schemathesis.toml" <<'TOML'
@@ -130,6 +132,11 @@ include-path = [
   "/projects/{project}/members",
   "/projects/{project}/tokens",
 ]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+
+[[operations]]
+include-by = "method == 'PATCH'"
+include-path = ["/projects/{project}/members/{user_id}"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 TOML
 

@@ -89,32 +89,52 @@ impl Client {
         self.json(Method::GET, url, NO_BODY, 200).await
     }
 
-    /// Adds a user (by email) with `role`, or changes their role.
+    /// Adds a user (by email) with `role`, or changes their role; they
+    /// reach every environment.
     pub async fn add_member(
         &self,
         project: &str,
         email: &str,
         role: &str,
     ) -> Result<Member, ClientError> {
-        let url = self.api(&["projects", project, "members"], &[])?;
-        self.json(
-            Method::POST,
-            url,
-            Some(&json!({ "email": email, "role": role })),
-            200,
-        )
-        .await
+        self.add_member_in(project, email, role, None).await
     }
 
+    /// Adds a user (by email) with `role`, or changes their role, limited
+    /// to `environments` (slugs; `None` for every environment).
+    pub async fn add_member_in(
+        &self,
+        project: &str,
+        email: &str,
+        role: &str,
+        environments: Option<&[String]>,
+    ) -> Result<Member, ClientError> {
+        let url = self.api(&["projects", project, "members"], &[])?;
+        let body = json!({ "email": email, "role": role, "environments": environments });
+        self.json(Method::POST, url, Some(&body), 200).await
+    }
+
+    /// Changes a member's role; they then reach every environment.
     pub async fn update_member(
         &self,
         project: &str,
         user_id: &str,
         role: &str,
     ) -> Result<Member, ClientError> {
+        self.update_member_in(project, user_id, role, None).await
+    }
+
+    /// Changes a member's role and environments (slugs; `None` for all).
+    pub async fn update_member_in(
+        &self,
+        project: &str,
+        user_id: &str,
+        role: &str,
+        environments: Option<&[String]>,
+    ) -> Result<Member, ClientError> {
         let url = self.api(&["projects", project, "members", user_id], &[])?;
-        self.json(Method::PATCH, url, Some(&json!({ "role": role })), 200)
-            .await
+        let body = json!({ "role": role, "environments": environments });
+        self.json(Method::PATCH, url, Some(&body), 200).await
     }
 
     pub async fn remove_member(&self, project: &str, user_id: &str) -> Result<(), ClientError> {

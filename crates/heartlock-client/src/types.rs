@@ -161,6 +161,9 @@ pub struct Member {
     pub display_name: String,
     /// `owner`, `admin`, `member` or `viewer`.
     pub role: String,
+    /// Slugs of the environments the member is limited to; `None` for all.
+    #[serde(default)]
+    pub environments: Option<Vec<String>>,
 }
 
 #[derive(Clone, Deserialize)]

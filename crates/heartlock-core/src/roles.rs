@@ -195,6 +195,37 @@ pub fn authorize(subject: Subject, action: Action) -> Decision {
     }
 }
 
+/// Whether a project membership's environment limit applies to `subject`:
+/// only to viewers and members. Owners and admins of the project, server
+/// admins, tokens (which carry their own environments) and anonymous callers
+/// are never limited this way.
+pub fn environment_limit_applies(subject: Subject) -> bool {
+    matches!(
+        subject,
+        Subject::User {
+            server_role: ServerRole::User,
+            role: Some(role),
+        } if role < ProjectRole::Admin
+    )
+}
+
+/// Whether environment `env_id` is inside a membership limit (`None`: every
+/// environment of the project).
+pub fn within_environment_limit(limit: Option<&[String]>, env_id: &str) -> bool {
+    limit.is_none_or(|ids| ids.iter().any(|id| id == env_id))
+}
+
+/// [`authorize`] for one environment of a project. The project role decides
+/// as everywhere; then, for a subject the limit applies to, an environment
+/// outside its membership's environments (`in_limit` false) is hidden (404)
+/// as if it did not exist.
+pub fn authorize_environment(subject: Subject, action: Action, in_limit: bool) -> Decision {
+    match authorize(subject, action) {
+        Decision::Allow if !in_limit && environment_limit_applies(subject) => Decision::Hidden,
+        decision => decision,
+    }
+}
+
 /// Whether a user may create projects (every signed-in user may; they
 /// become its owner).
 pub fn may_create_project(subject: Subject) -> Decision {
@@ -308,5 +339,44 @@ mod tests {
             authorize(deny, Action::ViewProject),
             Decision::Unauthenticated
         );
+    }
+
+    #[test]
+    fn environment_limits_restrict_viewers_and_members_only() {
+        let limit = vec!["env-dev".to_string()];
+        assert!(within_environment_limit(Some(&limit), "env-dev"));
+        assert!(!within_environment_limit(Some(&limit), "env-prod"));
+        assert!(within_environment_limit(None, "env-prod"));
+        for role in ProjectRole::ALL {
+            let s = user(Some(role));
+            let inside = authorize_environment(s, Action::ReadSecrets, true);
+            assert_eq!(inside, authorize(s, Action::ReadSecrets), "{role:?}");
+            let outside = authorize_environment(s, Action::ReadSecrets, false);
+            let want = if role >= ProjectRole::Admin {
+                Decision::Allow
+            } else {
+                Decision::Hidden
+            };
+            assert_eq!(outside, want, "{role:?}");
+        }
+        // The role still decides first: a viewer may not write anywhere.
+        assert_eq!(
+            authorize_environment(user(Some(ProjectRole::Viewer)), Action::WriteSecrets, false),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            authorize_environment(user(None), Action::ReadSecrets, true),
+            Decision::Hidden
+        );
+        let admin = Subject::User {
+            server_role: ServerRole::Admin,
+            role: Some(ProjectRole::Viewer),
+        };
+        assert!(!environment_limit_applies(admin));
+        assert_eq!(
+            authorize_environment(admin, Action::WriteSecrets, false),
+            Decision::Allow
+        );
+        assert!(!environment_limit_applies(Subject::Token { scope: None }));
     }
 }

@@ -32,7 +32,8 @@ pub async fn list(
     slug: &str,
 ) -> DomainResult<(ProjectRecord, Vec<EnvironmentRecord>)> {
     let p = access(dom, caller, slug, Action::ViewProject).await?;
-    let envs = dom.store.environments(&p.id).await?;
+    // A member limited to some environments lists those only.
+    let envs = crate::env_access::listed(dom, caller, &p).await?;
     Ok((p, envs))
 }
 

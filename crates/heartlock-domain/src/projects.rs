@@ -199,6 +199,8 @@ pub(crate) async fn access_env(
     }
     let project = access(dom, caller, slug, action).await?;
     let env = environment(dom, &project, env_slug).await?;
+    // A member limited to some environments does not see the others.
+    crate::env_access::check(dom, caller, &project, &env, action).await?;
     Ok((project, env))
 }
 
@@ -369,7 +371,7 @@ async fn info(
     caller: &Principal,
     project: ProjectRecord,
 ) -> DomainResult<ProjectInfo> {
-    let environments = dom.store.environments(&project.id).await?;
+    let environments = crate::env_access::listed(dom, caller, &project).await?;
     let role = match caller.user() {
         Some(u) => dom.store.membership_role(&project.id, &u.id).await?,
         None => None,
@@ -425,7 +427,7 @@ pub async fn list_info(
     let (projects, total) = list(dom, caller, search, limit, offset).await?;
     let mut out = Vec::with_capacity(projects.len());
     for (project, role) in projects {
-        let environments = dom.store.environments(&project.id).await?;
+        let environments = crate::env_access::listed(dom, caller, &project).await?;
         out.push(ProjectInfo {
             project,
             role,

@@ -98,7 +98,7 @@ pub struct NewAccount<'a> {
 }
 
 /// The role new accounts get (DEFAULT_USER_ROLE).
-fn default_role(dom: &Domain) -> ServerRole {
+pub(crate) fn default_role(dom: &Domain) -> ServerRole {
     ServerRole::parse(dom.settings.users.default_role.as_str()).unwrap_or(ServerRole::User)
 }
 

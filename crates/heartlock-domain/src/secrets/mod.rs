@@ -377,11 +377,9 @@ pub(super) async fn compare_in(
     key: &str,
 ) -> DomainResult<Vec<(EnvironmentRecord, Option<PlainSecret>)>> {
     validate_key(key)?;
-    let mut envs = dom.store.environments(&project.id).await?;
-    // A service token sees only the environments it was given.
-    if let Actor::Token(token) = &caller.actor {
-        envs.retain(|e| token.environments.contains(&e.id));
-    }
+    // A service token sees only the environments it was given, a limited
+    // member only theirs.
+    let envs = crate::env_access::reachable(dom, caller, project).await?;
     let found = dom.store.secret_across(&project.id, key).await?;
     let mut out = Vec::with_capacity(envs.len());
     for env in envs {

@@ -131,11 +131,9 @@ pub async fn grid(
     project: &str,
 ) -> DomainResult<(ProjectRecord, Vec<(EnvironmentRecord, Vec<PlainSecret>)>)> {
     let p = access(dom, caller, project, Action::ReadSecrets).await?;
-    let mut envs = dom.store.environments(&p.id).await?;
-    // A service token reads only the environments it was given.
-    if let Some(token) = caller.token() {
-        envs.retain(|e| token.environments.contains(&e.id));
-    }
+    // A service token reads only the environments it was given, a limited
+    // member only theirs.
+    let envs = crate::env_access::reachable(dom, caller, &p).await?;
     let mut out = Vec::with_capacity(envs.len());
     for env in envs {
         let all = read_all_in(dom, caller, &p, &env, "secret.list").await?;

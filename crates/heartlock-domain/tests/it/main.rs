@@ -8,6 +8,7 @@ mod audit_writer;
 mod fail_closed;
 mod first_start;
 mod limits;
+mod member_environments;
 mod support;
 mod throttle;
 mod token_scope;

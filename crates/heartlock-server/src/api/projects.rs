@@ -191,7 +191,8 @@ async fn list_members(
     Ok(Json(Page::slice(items, &page)))
 }
 
-/// Add a user (by email) to the project, or change their role.
+/// Add a user (by email) to the project, or change their role and
+/// environments (`environments` limits a viewer or member to those).
 #[utoipa::path(post, path = "/projects/{project}/members", tag = "members", security(("bearer" = [])),
     params(("project" = String, Path, description = "Project slug", pattern = "^[a-z0-9][a-z0-9-]{0,62}$")), request_body = AddMember,
     responses((status = 200, description = "Member added or updated", body = MemberView), CommonErrors))]
@@ -201,7 +202,15 @@ async fn add_member(
     Path(project): Path<String>,
     Json(req): Json<AddMember>,
 ) -> ApiResult<Json<MemberView>> {
-    let m = members::add(&state, &caller, &project, &req.email, &req.role).await?;
+    let m = members::add(
+        &state,
+        &caller,
+        &project,
+        &req.email,
+        &req.role,
+        req.environments.as_deref(),
+    )
+    .await?;
     Ok(Json(MemberView::from(m)))
 }
 
@@ -214,7 +223,15 @@ async fn update_member(
     Path((project, user_id)): Path<(String, String)>,
     Json(req): Json<UpdateMember>,
 ) -> ApiResult<Json<MemberView>> {
-    let m = members::change_role(&state, &caller, &project, &user_id, &req.role).await?;
+    let m = members::change_role(
+        &state,
+        &caller,
+        &project,
+        &user_id,
+        &req.role,
+        req.environments.as_deref(),
+    )
+    .await?;
     Ok(Json(MemberView::from(m)))
 }
 

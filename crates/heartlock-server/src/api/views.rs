@@ -308,6 +308,10 @@ pub struct MemberView {
     pub email: String,
     pub display_name: String,
     pub role: String,
+    /// Slugs of the environments the member is limited to, in project
+    /// order; `null` for every environment.
+    #[schema(nullable = true)]
+    pub environments: Option<Vec<String>>,
 }
 
 impl From<Member> for MemberView {
@@ -317,6 +321,7 @@ impl From<Member> for MemberView {
             email: m.user.email,
             display_name: m.user.display_name,
             role: m.role.as_str().into(),
+            environments: m.environments,
         }
     }
 }
@@ -329,6 +334,11 @@ pub struct AddMember {
     /// `owner`, `admin`, `member` or `viewer`.
     #[schema(value_type = ProjectRoleName)]
     pub role: String,
+    /// Slugs of the environments a viewer or member is limited to; absent
+    /// or `null` for every environment (owners and admins always have all).
+    #[schema(nullable = true, max_items = 100)]
+    #[serde(default)]
+    pub environments: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -336,6 +346,11 @@ pub struct AddMember {
 pub struct UpdateMember {
     #[schema(value_type = ProjectRoleName)]
     pub role: String,
+    /// Slugs of the environments a viewer or member is limited to; absent
+    /// or `null` for every environment (the previous limit is replaced).
+    #[schema(nullable = true, max_items = 100)]
+    #[serde(default)]
+    pub environments: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

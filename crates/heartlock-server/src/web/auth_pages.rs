@@ -28,6 +28,8 @@ struct LoginPage {
     error: Option<String>,
     email: String,
     next: String,
+    /// Single sign-on is on: show "Sign in with SSO".
+    sso: bool,
 }
 
 #[derive(Deserialize)]
@@ -35,7 +37,11 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-pub async fn login_page(ctx: WebCtx, Query(q): Query<NextQuery>) -> Response {
+pub async fn login_page(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    Query(q): Query<NextQuery>,
+) -> Response {
     if ctx.user.is_some() {
         return Redirect::to(safe_next(q.next.as_deref().unwrap_or("/"))).into_response();
     }
@@ -44,6 +50,7 @@ pub async fn login_page(ctx: WebCtx, Query(q): Query<NextQuery>) -> Response {
         error: None,
         email: String::new(),
         next: q.next.unwrap_or_default(),
+        sso: heartlock_domain::oidc::enabled(&state),
     })
 }
 
@@ -67,6 +74,12 @@ pub async fn login_submit(
                 .map_err(|_| WebError::Internal)?;
             let mut resp = Redirect::to(safe_next(&form.next)).into_response();
             resp.headers_mut().append(SET_COOKIE, cookie);
+            // A password sign-in: sign-out stays here, whatever a previous
+            // single sign-on in this browser left.
+            resp.headers_mut().append(
+                SET_COOKIE,
+                session::clear_cookie(&state, super::oidc::SIGN_OUT_COOKIE),
+            );
             Ok(resp)
         }
         Err(heartlock_domain::DomainError::Unauthenticated(_)) => {
@@ -74,6 +87,7 @@ pub async fn login_submit(
                 error: Some(ctx.tr.t("login.failed")),
                 email: form.email,
                 next: form.next,
+                sso: heartlock_domain::oidc::enabled(&state),
                 l: Layout::new(&ctx, "login"),
             };
             let mut resp = render(&page);
@@ -85,6 +99,7 @@ pub async fn login_submit(
                 error: Some(too_many_message(ctx.tr, retry_after_secs)),
                 email: form.email,
                 next: form.next,
+                sso: heartlock_domain::oidc::enabled(&state),
                 l: Layout::new(&ctx, "login"),
             };
             Ok(with_retry_after(render(&page), retry_after_secs))
@@ -191,11 +206,27 @@ pub fn user_message(e: &heartlock_domain::DomainError) -> String {
 #[derive(Deserialize)]
 pub struct Empty {}
 
-pub async fn logout(State(state): State<AppState>, f: CheckedForm<Empty>) -> Response {
+/// Ends the browser session; after a single sign-on, continues to the
+/// provider's end-session address (no request to it is made here).
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    f: CheckedForm<Empty>,
+) -> Response {
     if f.ctx.session.is_some() {
         let _ = heartlock_domain::web_sessions::end(&state, &f.ctx.caller).await;
     }
-    let mut resp = redirect_with_flash(&state, "/login", "ok", "flash.signed_out");
+    let mut resp = match super::oidc::sign_out_url(&state, &headers) {
+        Some(url) => {
+            let mut r = Redirect::to(&url).into_response();
+            r.headers_mut().append(
+                SET_COOKIE,
+                session::clear_cookie(&state, super::oidc::SIGN_OUT_COOKIE),
+            );
+            r
+        }
+        None => redirect_with_flash(&state, "/login", "ok", "flash.signed_out"),
+    };
     resp.headers_mut().append(
         SET_COOKIE,
         session::clear_cookie(&state, session::SESSION_COOKIE),

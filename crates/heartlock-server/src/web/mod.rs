@@ -8,6 +8,7 @@ pub mod auth_pages;
 pub mod csrf;
 pub mod errors;
 pub mod i18n;
+pub mod oidc;
 pub mod onboarding;
 pub mod projects;
 pub mod session;
@@ -27,6 +28,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/register"),
     ("POST", "/register"),
     ("POST", "/logout"),
+    // Single sign-on (web::oidc): 404 unless OIDC is enabled.
+    ("GET", "/oauth/login"),
+    ("GET", "/oauth/callback"),
     ("POST", "/set-locale"),
     ("GET", "/account"),
     ("POST", "/account/password"),
@@ -102,6 +106,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(auth_pages::register_page).post(auth_pages::register_submit),
         )
         .route("/logout", post(auth_pages::logout))
+        .route("/oauth/login", get(oidc::login))
+        .route("/oauth/callback", get(oidc::callback))
         .route("/set-locale", post(auth_pages::set_locale))
         .route("/account", get(account::page))
         .route("/account/password", post(account::change_password))

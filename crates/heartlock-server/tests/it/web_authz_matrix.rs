@@ -7,8 +7,12 @@
 //! fixtures made for the cell, and where the form's effect can be read back
 //! from the store, a refused form must also have changed nothing.
 #[path = "common/web.rs"]
-mod web;
+pub(crate) mod web;
 
+#[path = "common/web_expect.rs"]
+mod expect;
+
+use expect::{Expect, short, title};
 use std::collections::BTreeSet;
 use web::{ENV, KEY, LOGIN_USER, OTHER_PROJECT, PASSWORD, PROJECT, Principal, Reply, World};
 
@@ -18,6 +22,9 @@ enum Op {
     LoginPage,
     Login,
     RegisterPage,
+    /// Single sign-on is off in this matrix: its pages do not exist.
+    OidcLogin,
+    OidcCallback,
     Register,
     Logout,
     SetLocale,
@@ -73,75 +80,13 @@ enum Op {
     ProjectAudit,
 }
 
-/// What a cell must answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Expect {
-    /// This status (and no redirect).
-    Status(u16),
-    /// 303 to the login page, with `?next=` to come back.
-    Login,
-    /// 303 to exactly this location (a trailing `*`: starting with it).
-    See(&'static str),
-}
-
-impl Expect {
-    fn matches(self, r: &Reply) -> bool {
-        match self {
-            Expect::Status(s) => r.status == s && r.location.is_empty(),
-            Expect::Login => r.status == 303 && r.location.starts_with("/login?next="),
-            Expect::See(to) => {
-                r.status == 303
-                    && match to.strip_suffix('*') {
-                        Some(prefix) => r.location.starts_with(prefix),
-                        None => r.location == to,
-                    }
-            }
-        }
-    }
-
-    /// Whether the form was allowed to do its work.
-    fn allowed(self) -> bool {
-        match self {
-            Expect::Status(s) => (200..300).contains(&s),
-            Expect::Login => false,
-            Expect::See(_) => true,
-        }
-    }
-
-    fn short(self) -> String {
-        match self {
-            Expect::Status(s) => s.to_string(),
-            Expect::Login => "login".into(),
-            Expect::See(_) => "303".into(),
-        }
-    }
-}
-
-/// The page's `<title>`, to tell an error page from the page wanted.
-fn title(html: &str) -> String {
-    let Some(start) = html.find("<title>") else {
-        return String::new();
-    };
-    let rest = &html[start + 7..];
-    let end = rest.find("</title>").unwrap_or(rest.len());
-    format!(" \"{}\"", rest[..end].trim())
-}
-
-fn short(r: &Reply) -> String {
-    if r.status == 303 && r.location.starts_with("/login?next=") {
-        "login".into()
-    } else {
-        r.status.to_string()
-    }
-}
-
 /// One row: a route (or a variant of one) and the answer per principal, in
 /// the order of [`Principal::ALL`].
 struct Row {
     op: Op,
     method: &'static str,
     path: String,
-    expect: [Expect; 7],
+    expect: [Expect; 8],
 }
 
 const P: &str = "/projects/{project}";
@@ -157,25 +102,29 @@ fn table() -> Vec<Row> {
     let (ok, no, nf) = (Expect::Status(200), Expect::Status(403), Expect::Status(404));
     // Project pages: reading (viewer and up), writing secrets (member and
     // up), managing (project admin and up); an outsider sees nothing.
-    let read = [L, ok, ok, ok, ok, nf, ok];
-    let write = |to| [L, no, See(to), See(to), See(to), nf, See(to)];
-    let manage = |to| [L, no, no, See(to), See(to), nf, See(to)];
-    let owners = |to| [L, no, no, no, See(to), nf, See(to)];
-    let admin_page = [L, no, no, no, no, no, ok];
-    let admin_form = [L, no, no, no, no, no, See("/admin/users")];
-    let signed_in = |e| [L, e, e, e, e, e, e];
-    let everyone = |e| [e; 7];
+    // The member limited to ENV answers as a member: every route here is in ENV
+    // (web_env_limits checks the other environments).
+    let read = [L, ok, ok, ok, ok, nf, ok, ok];
+    let write = |to| [L, no, See(to), See(to), See(to), nf, See(to), See(to)];
+    let manage = |to| [L, no, no, See(to), See(to), nf, See(to), no];
+    let owners = |to| [L, no, no, no, See(to), nf, See(to), no];
+    let admin_page = [L, no, no, no, no, no, ok, no];
+    let admin_form = [L, no, no, no, no, no, See("/admin/users"), no];
+    let signed_in = |e| [L, e, e, e, e, e, e, e];
+    let everyone = |e| [e; 8];
     let envs = "/projects/main-app/environments";
     let members = "/projects/main-app/members";
-    //            anon viewer member admin owner outsider srvadmin
+    //            anon viewer member admin owner outsider srvadmin env-limit
     vec![
-        row(Op::Home,              "GET",  "/",                      [See("/login"), See("/projects"), See("/projects"), See("/projects"), See("/projects"), See("/projects"), See("/projects")]),
-        row(Op::LoginPage,         "GET",  "/login",                 [ok, See("/"), See("/"), See("/"), See("/"), See("/"), See("/")]),
+        row(Op::Home,              "GET",  "/",                      [See("/login"), See("/projects"), See("/projects"), See("/projects"), See("/projects"), See("/projects"), See("/projects"), See("/projects")]),
+        row(Op::LoginPage,         "GET",  "/login",                 [ok, See("/"), See("/"), See("/"), See("/"), See("/"), See("/"), See("/")]),
         // From a throwaway browser (signing in replaces its session).
         row(Op::Login,             "POST", "/login",                 everyone(See("/"))),
         row(Op::RegisterPage,      "GET",  "/register",              everyone(ok)),
         row(Op::Register,          "POST", "/register",              everyone(See("/projects"))),
         row(Op::Logout,            "POST", "/logout",                everyone(See("/login"))),
+        row(Op::OidcLogin,         "GET",  "/oauth/login",           everyone(nf)),
+        row(Op::OidcCallback,      "GET",  "/oauth/callback",        everyone(nf)),
         row(Op::SetLocale,         "POST", "/set-locale",            everyone(See("/"))),
         row(Op::Account,           "GET",  "/account",               signed_in(ok)),
         row(Op::ChangePassword,    "POST", "/account/password",      signed_in(See("/account"))),
@@ -185,7 +134,7 @@ fn table() -> Vec<Row> {
         row(Op::OnboardingPage,    "GET",  "/onboarding",            everyone(nf)),
         row(Op::Onboarding,        "POST", "/onboarding",            everyone(nf)),
         row(Op::OnboardingTestDb,  "POST", "/onboarding/test-database", everyone(nf)),
-        row(Op::AdminIndex,        "GET",  "/admin",                 [L, no, no, no, no, no, See("/admin/users")]),
+        row(Op::AdminIndex,        "GET",  "/admin",                 [L, no, no, no, no, no, See("/admin/users"), no]),
         row(Op::AdminUsers,        "GET",  "/admin/users",           admin_page),
         row(Op::AdminSetRole,      "POST", "/admin/users/{user_id}/role",    admin_form),
         row(Op::AdminDisable,      "POST", "/admin/users/{user_id}/disable", admin_form),
@@ -200,7 +149,7 @@ fn table() -> Vec<Row> {
         row(Op::Export,            "GET",  &format!("{P}/export"),   read),
         row(Op::Reveal,            "GET",  K,                        read),
         row(Op::Save,              "POST", K,                        write(MAIN)),
-        row(Op::Edit,              "GET",  &format!("{K}/edit"),     [L, no, ok, ok, ok, nf, ok]),
+        row(Op::Edit,              "GET",  &format!("{K}/edit"),     [L, no, ok, ok, ok, nf, ok, ok]),
         row(Op::DeleteSecret,      "POST", &format!("{K}/delete"),   write(MAIN)),
         row(Op::History,           "GET",  &format!("{K}/history"),  read),
         row(Op::Rollback,          "POST", &format!("{K}/rollback"), write("/projects/main-app/environments/development/secrets/SHARED_KEY/history")),
@@ -214,16 +163,16 @@ fn table() -> Vec<Row> {
         row(Op::AddOwner,          "POST", &format!("{P}/members"),  owners(members)),
         row(Op::ChangeRole,        "POST", &format!("{P}/members/{{user_id}}/role"),   manage(members)),
         row(Op::DemoteOwner,       "POST", &format!("{P}/members/{{user_id}}/role"),   owners(members)),
-        row(Op::ChangeRoleForeign, "POST", &format!("{P}/members/{{user_id}}/role"),   [L, no, no, nf, nf, nf, nf]),
+        row(Op::ChangeRoleForeign, "POST", &format!("{P}/members/{{user_id}}/role"),   [L, no, no, nf, nf, nf, nf, no]),
         row(Op::RemoveMember,      "POST", &format!("{P}/members/{{user_id}}/remove"), manage(members)),
         row(Op::RemoveOwner,       "POST", &format!("{P}/members/{{user_id}}/remove"), owners(members)),
-        row(Op::RemoveForeignMember, "POST", &format!("{P}/members/{{user_id}}/remove"), [L, no, no, nf, nf, nf, nf]),
-        row(Op::Tokens,            "GET",  &format!("{P}/tokens"),   [L, no, no, ok, ok, nf, ok]),
+        row(Op::RemoveForeignMember, "POST", &format!("{P}/members/{{user_id}}/remove"), [L, no, no, nf, nf, nf, nf, no]),
+        row(Op::Tokens,            "GET",  &format!("{P}/tokens"),   [L, no, no, ok, ok, nf, ok, no]),
         // The new token is shown once, on the page answering the form.
-        row(Op::CreateToken,       "POST", &format!("{P}/tokens"),   [L, no, no, Expect::Status(201), Expect::Status(201), nf, Expect::Status(201)]),
+        row(Op::CreateToken,       "POST", &format!("{P}/tokens"),   [L, no, no, Expect::Status(201), Expect::Status(201), nf, Expect::Status(201), no]),
         row(Op::RevokeToken,       "POST", &format!("{P}/tokens/{{token_id}}/revoke"), manage("/projects/main-app/tokens")),
-        row(Op::RevokeForeignToken, "POST", &format!("{P}/tokens/{{token_id}}/revoke"), [L, no, no, nf, nf, nf, nf]),
-        row(Op::ProjectAudit,      "GET",  &format!("{P}/audit"),    [L, no, no, ok, ok, nf, ok]),
+        row(Op::RevokeForeignToken, "POST", &format!("{P}/tokens/{{token_id}}/revoke"), [L, no, no, nf, nf, nf, nf, no]),
+        row(Op::ProjectAudit,      "GET",  &format!("{P}/audit"),    [L, no, no, ok, ok, nf, ok, no]),
     ]
 }
 
@@ -243,6 +192,8 @@ async fn run(w: &mut World, op: Op, p: Principal) -> (Reply, Option<bool>) {
             (r, None)
         }
         Op::RegisterPage => (b.get("/register").await, None),
+        Op::OidcLogin => (b.get("/oauth/login").await, None),
+        Op::OidcCallback => (b.get("/oauth/callback?code=c&state=s").await, None),
         Op::Register => {
             let email = format!("{}@example.com", w.unique("registered"));
             let fresh = w.fresh(p).await;

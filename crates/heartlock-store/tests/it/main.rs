@@ -3,5 +3,6 @@
 
 mod audit_store;
 mod store_basics;
+mod store_member_environments;
 mod store_secrets;
 mod store_throttle;

@@ -6,7 +6,7 @@ use heartlock_store::{
     store_test,
 };
 
-async fn project(store: &Store, owner: Option<String>) -> (String, String) {
+pub(crate) async fn project(store: &Store, owner: Option<String>) -> (String, String) {
     let env_id = new_id();
     let p = store
         .create_project(
@@ -44,7 +44,7 @@ fn nobody() -> Author {
     }
 }
 
-async fn user(store: &Store, email: &str) -> String {
+pub(crate) async fn user(store: &Store, email: &str) -> String {
     let id = new_id();
     store
         .create_user(

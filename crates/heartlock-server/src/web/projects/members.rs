@@ -1,5 +1,7 @@
-//! /projects/{project}/members: who has which role; add by email, change
-//! a role, remove. Owner rules are the service's (`projects::set_member`).
+//! /projects/{project}/members: who has which role in which environments;
+//! add by email, change a role and environments, remove. Owner and
+//! environment rules are the service's (`members`). An environment box left
+//! unticked everywhere means every environment.
 use super::{Head, fail, head, problem, signed_in, with_status};
 use crate::state::AppState;
 use crate::web::auth_pages::Empty;
@@ -14,8 +16,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use heartlock_core::roles::ProjectRole;
 use heartlock_domain::DomainError;
+use heartlock_domain::environments;
 use heartlock_domain::members::{self, Member};
-use serde::Deserialize;
 
 pub struct MemberRow {
     pub user_id: String,
@@ -25,6 +27,17 @@ pub struct MemberRow {
     pub role_label: String,
     pub confirm: String,
     pub is_you: bool,
+    /// The environment slugs the member is limited to (`None`: all).
+    pub environments: Option<Vec<String>>,
+}
+
+impl MemberRow {
+    /// Whether the member's environments include `slug` (ticked boxes).
+    pub fn limited_to(&self, slug: &str) -> bool {
+        self.environments
+            .as_ref()
+            .is_some_and(|l| l.iter().any(|s| s == slug))
+    }
 }
 
 #[derive(Template)]
@@ -37,6 +50,8 @@ struct MembersPage {
     members: Vec<MemberRow>,
     /// (value, label) for the role selects.
     roles: Vec<(&'static str, String)>,
+    /// (slug, name) of the project's environments, for the checkboxes.
+    envs: Vec<(String, String)>,
     error: Option<String>,
     email: String,
 }
@@ -52,18 +67,28 @@ async fn build(
         .await
         .map_err(|e| fail(ctx, e))?;
     let head = head(state, ctx, project, "members").await?;
+    let (_, envs) = environments::list(state, &ctx.caller, project)
+        .await
+        .map_err(|e| fail(ctx, e))?;
     let me = ctx.user.as_ref().map(|u| u.id.as_str()).unwrap_or_default();
     let members = list
         .into_iter()
-        .map(|Member { user: u, role }| MemberRow {
-            is_you: u.id == me,
-            role_label: ctx.tr.t(&format!("role.{}", role.as_str())),
-            confirm: ctx.tr.tf("members.confirm_remove", &[("email", &u.email)]),
-            user_id: u.id,
-            email: u.email,
-            display_name: u.display_name,
-            role: role.as_str().to_string(),
-        })
+        .map(
+            |Member {
+                 user: u,
+                 role,
+                 environments,
+             }| MemberRow {
+                is_you: u.id == me,
+                role_label: ctx.tr.t(&format!("role.{}", role.as_str())),
+                confirm: ctx.tr.tf("members.confirm_remove", &[("email", &u.email)]),
+                user_id: u.id,
+                email: u.email,
+                display_name: u.display_name,
+                role: role.as_str().to_string(),
+                environments,
+            },
+        )
         .collect();
     let (error, email) = match form {
         Some((e, m)) => (Some(e), m),
@@ -79,6 +104,7 @@ async fn build(
             .iter()
             .map(|r| (r.as_str(), ctx.tr.t(&format!("role.{}", r.as_str()))))
             .collect(),
+        envs: envs.into_iter().map(|e| (e.slug, e.name)).collect(),
         error,
         email,
     }))
@@ -125,40 +151,75 @@ fn parse_role(ctx: &WebCtx, role: &str) -> Result<ProjectRole, WebError> {
     ProjectRole::parse(role).ok_or(WebError::BadForm(ctx.tr))
 }
 
-#[derive(Deserialize)]
-pub struct AddForm {
+/// A member form: `env` repeats, once per ticked environment; none ticked
+/// means every environment.
+#[derive(Default)]
+struct MemberForm {
     email: String,
     role: String,
+    environments: Vec<String>,
+}
+
+impl MemberForm {
+    fn parse(pairs: Vec<(String, String)>) -> Self {
+        let mut f = MemberForm::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "email" => f.email = v,
+                "role" => f.role = v,
+                "env" => f.environments.push(v),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn limit(&self) -> Option<&[String]> {
+        (!self.environments.is_empty()).then_some(self.environments.as_slice())
+    }
 }
 
 pub async fn add(
     State(state): State<AppState>,
     Path(project): Path<String>,
-    f: CheckedForm<AddForm>,
+    f: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
     signed_in(&ctx)?;
+    let form = MemberForm::parse(form);
     let role = parse_role(&ctx, &form.role)?;
-    let result = members::add(&state, &ctx.caller, &project, &form.email, role.as_str()).await;
+    let result = members::add(
+        &state,
+        &ctx.caller,
+        &project,
+        &form.email,
+        role.as_str(),
+        form.limit(),
+    )
+    .await;
     let result = result.map(|_| ());
     outcome(&state, &ctx, &project, result, "members.added", form.email).await
-}
-
-#[derive(Deserialize)]
-pub struct RoleForm {
-    role: String,
 }
 
 pub async fn change_role(
     State(state): State<AppState>,
     Path((project, user_id)): Path<(String, String)>,
-    f: CheckedForm<RoleForm>,
+    f: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
     signed_in(&ctx)?;
+    let form = MemberForm::parse(form);
     let role = parse_role(&ctx, &form.role)?;
     // Only an existing member's role changes here (as in the API).
-    let result = members::change_role(&state, &ctx.caller, &project, &user_id, role.as_str()).await;
+    let result = members::change_role(
+        &state,
+        &ctx.caller,
+        &project,
+        &user_id,
+        role.as_str(),
+        form.limit(),
+    )
+    .await;
     if let Err(DomainError::NotFound(_)) = result {
         return Err(WebError::NotFound(ctx.tr));
     }

@@ -38,10 +38,12 @@ pub enum Principal {
     TokenWrite,
     /// Service token (`read_write`) of the other project.
     TokenOther,
+    /// A `member` of the project limited to `ENV`.
+    Limited,
 }
 
 impl Principal {
-    pub const ALL: [Principal; 12] = [
+    pub const ALL: [Principal; 13] = [
         Principal::Anonymous,
         Principal::Expired,
         Principal::Tampered,
@@ -54,6 +56,7 @@ impl Principal {
         Principal::TokenRead,
         Principal::TokenWrite,
         Principal::TokenOther,
+        Principal::Limited,
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Principal {
             Principal::TokenRead => "token-ro",
             Principal::TokenWrite => "token-rw",
             Principal::TokenOther => "token-q",
+            Principal::Limited => "env-limit",
         }
     }
 
@@ -82,6 +86,7 @@ impl Principal {
             Principal::Owner => Some("owner@example.com"),
             Principal::Outsider => Some("outsider@example.com"),
             Principal::ServerAdmin => Some("root@example.com"),
+            Principal::Limited => Some("limited@example.com"),
             _ => None,
         }
     }
@@ -93,6 +98,8 @@ pub const VICTIM: &str = "victim@example.com";
 pub const VICTIM_OWNER: &str = "victim-owner@example.com";
 pub const PROMOTED: &str = "promoted@example.com";
 pub const TARGET: &str = "target@example.com";
+/// The account of [`Principal::Limited`].
+pub const LIMITED: &str = "limited@example.com";
 pub const LOGIN_USER: &str = "login@example.com";
 
 pub struct World {
@@ -194,6 +201,10 @@ impl World {
                 .await
                 .unwrap();
         }
+        owner
+            .add_member_in(PROJECT, LIMITED, "member", Some(&[ENV.into()]))
+            .await
+            .unwrap();
         owner.add_member(PROJECT, EXTRA, "viewer").await.unwrap();
         owner
             .put_secret(PROJECT, ENV, KEY, "first value", None)
@@ -205,6 +216,10 @@ impl World {
             .unwrap();
         owner
             .put_secret(PROJECT, OTHER_ENV, KEY, "staging value", None)
+            .await
+            .unwrap();
+        owner
+            .put_secret(PROJECT, OTHER_ENV, KEY, "staging value 2", None)
             .await
             .unwrap();
         let outsider = self.client(Principal::Outsider);
@@ -284,6 +299,10 @@ impl World {
                 .await
                 .unwrap();
         }
+        owner
+            .add_member_in(&slug, LIMITED, "member", Some(&[ENV.into()]))
+            .await
+            .unwrap();
         slug
     }
 }

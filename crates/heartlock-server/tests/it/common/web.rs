@@ -30,10 +30,12 @@ pub enum Principal {
     /// Owner of another project only.
     Outsider,
     ServerAdmin,
+    /// A `member` of the project limited to `ENV`.
+    Limited,
 }
 
 impl Principal {
-    pub const ALL: [Principal; 7] = [
+    pub const ALL: [Principal; 8] = [
         Principal::Anonymous,
         Principal::Viewer,
         Principal::Member,
@@ -41,6 +43,7 @@ impl Principal {
         Principal::Owner,
         Principal::Outsider,
         Principal::ServerAdmin,
+        Principal::Limited,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +55,7 @@ impl Principal {
             Principal::Owner => "owner",
             Principal::Outsider => "outsider",
             Principal::ServerAdmin => "srvadmin",
+            Principal::Limited => "env-limit",
         }
     }
 
@@ -65,6 +69,7 @@ impl Principal {
             Principal::Owner => Some("owner@example.com"),
             Principal::Outsider => Some("outsider@example.com"),
             Principal::ServerAdmin => Some("root@example.com"),
+            Principal::Limited => Some("limited@example.com"),
         }
     }
 
@@ -72,7 +77,7 @@ impl Principal {
     fn project_role(self) -> Option<&'static str> {
         match self {
             Principal::Viewer => Some("viewer"),
-            Principal::Member => Some("member"),
+            Principal::Member | Principal::Limited => Some("member"),
             Principal::Admin => Some("admin"),
             _ => None,
         }
@@ -241,8 +246,11 @@ impl World {
         for p in Principal::ALL {
             if let Some(role) = p.project_role() {
                 let id = self.user_id(p.email().unwrap()).await;
+                let limit = [self.env_id.clone()];
+                let limit = (p == Principal::Limited).then_some(&limit[..]);
+                let role = ProjectRole::parse(role).unwrap();
                 (self.srv.store)
-                    .set_membership(&project.id, &id, ProjectRole::parse(role).unwrap(), now)
+                    .set_membership_with_environments(&project.id, &id, role, limit, now)
                     .await
                     .unwrap();
             }

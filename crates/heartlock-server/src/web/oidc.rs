@@ -1,0 +1,138 @@
+//! Single sign-on pages: `/oauth/login` sends the browser to the OpenID
+//! Provider, `/oauth/callback` finishes there and starts the browser session
+//! as the password sign-in does. The pending sign-in and, after it, what
+//! sign-out needs (the ID token for `id_token_hint`) travel in cookies
+//! signed with SECRET_KEY; the domain checks everything else.
+use super::errors::{WebError, from_domain, page};
+use super::i18n::Tr;
+use super::session::{self, WebCtx};
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::http::header::{HOST, SET_COOKIE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use heartlock_domain::DomainError;
+use heartlock_domain::oidc::{self, Callback, PendingLogin, SignOut};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The sign-in started here and not finished yet.
+pub const PENDING_COOKIE: &str = "heartlock_oidc_pending";
+/// Where sign-out sends the browser (the provider's end-session address).
+pub const SIGN_OUT_COOKIE: &str = "heartlock_oidc_sign_out";
+/// Browsers keep cookies up to about 4 KB; a larger ID token is not kept
+/// (sign-out then names the client instead).
+const MAX_COOKIE_VALUE: usize = 3_500;
+
+fn encode<T: Serialize>(value: &T) -> Option<String> {
+    serde_json::to_vec(value)
+        .ok()
+        .map(|b| URL_SAFE_NO_PAD.encode(b))
+}
+
+fn decode<T: DeserializeOwned>(value: &str) -> Option<T> {
+    let bytes = URL_SAFE_NO_PAD.decode(value).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn request_base(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if session::secure_cookies(&state.settings) {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
+/// A failed sign-in as a page a person can read.
+fn failure(tr: Tr, path: &str, e: DomainError) -> Response {
+    let (status, message) = match e {
+        DomainError::Validation { message, .. } => (StatusCode::BAD_REQUEST, message),
+        DomainError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
+        DomainError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
+        other => return from_domain(tr, path, other).into_response(),
+    };
+    page(tr, status, "sso.failed", message)
+}
+
+pub async fn login(State(state): State<AppState>, ctx: WebCtx, headers: HeaderMap) -> Response {
+    let base = request_base(&state, &headers);
+    match oidc::begin(&state, &base).await {
+        Ok((url, pending)) => {
+            let Some(value) = encode(&pending) else {
+                return WebError::Internal.into_response();
+            };
+            let mut resp = Redirect::to(&url).into_response();
+            resp.headers_mut().append(
+                SET_COOKIE,
+                session::set_cookie(
+                    &state,
+                    PENDING_COOKIE,
+                    &value,
+                    Some(oidc::PENDING_TTL_MS / 1000),
+                ),
+            );
+            resp
+        }
+        Err(e) => failure(ctx.tr, &ctx.path, e),
+    }
+}
+
+pub async fn callback(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    headers: HeaderMap,
+    Query(cb): Query<Callback>,
+) -> Response {
+    let pending: Option<PendingLogin> =
+        session::signed_cookie(&state, &headers, PENDING_COOKIE).and_then(|v| decode(&v));
+    let clear_pending = session::clear_cookie(&state, PENDING_COOKIE);
+    let signed_in = match oidc::finish(&state, &ctx.caller, pending.as_ref(), &cb).await {
+        Ok(s) => s,
+        Err(e) => {
+            let mut resp = failure(ctx.tr, &ctx.path, e);
+            resp.headers_mut().append(SET_COOKIE, clear_pending);
+            return resp;
+        }
+    };
+    let Ok(session_cookie) = session::start(&state, &signed_in.user, &ctx).await else {
+        return WebError::Internal.into_response();
+    };
+    let mut resp = Redirect::to("/projects").into_response();
+    let headers = resp.headers_mut();
+    headers.append(SET_COOKIE, clear_pending);
+    headers.append(SET_COOKIE, session_cookie);
+    let sign_out = signed_in.sign_out.and_then(|mut s| {
+        let fits = |s: &SignOut| encode(s).filter(|v| v.len() <= MAX_COOKIE_VALUE);
+        fits(&s).or_else(|| {
+            s.id_token = None;
+            fits(&s)
+        })
+    });
+    headers.append(
+        SET_COOKIE,
+        match sign_out {
+            Some(value) => session::set_cookie(
+                &state,
+                SIGN_OUT_COOKIE,
+                &value,
+                Some(session::ABSOLUTE_MS / 1000),
+            ),
+            None => session::clear_cookie(&state, SIGN_OUT_COOKIE),
+        },
+    );
+    resp
+}
+
+/// The provider's end-session address for this browser, if it signed in
+/// through the provider (no request is made: sign-out works when it is down).
+pub fn sign_out_url(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let value = session::signed_cookie(state, headers, SIGN_OUT_COOKIE)?;
+    decode::<SignOut>(&value)?.url()
+}
