@@ -183,13 +183,7 @@ backend_test!(
 
 // --- web forms ---------------------------------------------------------------
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+use crate::common::cookie_browser as browser;
 
 fn csrf_in(html: &str) -> String {
     let at = html.find("name=\"csrf_token\" value=\"").expect("a form") + 25;

@@ -7,13 +7,7 @@ use heartlock_store::Backend;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+use crate::common::cookie_browser as browser;
 
 fn csrf_in(html: &str) -> String {
     let at = html.find("name=\"csrf_token\" value=\"").expect("a form") + 25;

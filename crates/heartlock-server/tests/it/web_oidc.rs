@@ -77,13 +77,7 @@ async fn server(backend: Backend, op_port: u16) -> TestServer {
     .await
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+use crate::common::cookie_browser as browser;
 
 fn location(r: &reqwest::Response) -> String {
     r.headers()

@@ -11,13 +11,7 @@ use std::sync::Arc;
 
 const PASSWORD: &str = "a long and unusual passphrase 42";
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+use crate::common::cookie_browser as browser;
 
 /// The `value` of the input named `name` in `html`.
 fn input_value(html: &str, name: &str) -> String {

@@ -198,3 +198,12 @@ macro_rules! backend_test {
         }
     };
 }
+
+/// A bare browser-like client: a cookie jar, no redirects followed.
+pub fn cookie_browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
