@@ -4,11 +4,9 @@
 //! list of environments the member sees. Owners, admins and server admins
 //! are never limited (the rule is `heartlock_core::roles::authorize_environment`).
 use crate::Domain;
-use crate::audit_event::{EventExt, event};
 use crate::error::{DomainError, DomainResult};
 use crate::principal::{Actor, Principal};
 use crate::projects::{decide, subject};
-use heartlock_core::audit::Outcome;
 use heartlock_core::roles::{
     Action, Decision, authorize_environment, environment_limit_applies, within_environment_limit,
 };
@@ -52,18 +50,7 @@ pub(crate) async fn check(
     if decision == Decision::Allow {
         return Ok(());
     }
-    let name = if action == Action::WriteSecrets {
-        "secret.write"
-    } else {
-        "secret.read"
-    };
-    dom.audit
-        .record(
-            event(dom, caller, name, Outcome::Denied)
-                .project(&project.id)
-                .environment(&env.id),
-        )
-        .await;
+    crate::projects::record_env_denied(dom, caller, &project.id, &env.id, action).await;
     match decision {
         Decision::Hidden => Err(DomainError::NotFound("environment not found")),
         other => decide(other),

@@ -161,6 +161,25 @@ pub(crate) async fn environment(
     Ok((*env).clone())
 }
 
+/// A refused read or write of an environment's secrets, in the audit log.
+pub(crate) async fn record_env_denied(
+    dom: &Domain,
+    caller: &Principal,
+    project_id: &str,
+    env_id: &str,
+    action: Action,
+) {
+    let name = if action == Action::WriteSecrets {
+        "secret.write"
+    } else {
+        "secret.read"
+    };
+    let ev = event(dom, caller, name, Outcome::Denied)
+        .project(project_id)
+        .environment(env_id);
+    dom.audit.record(ev).await;
+}
+
 /// A project and one of its environments, with `action` checked for that
 /// environment (a service token may be limited to some environments).
 pub(crate) async fn access_env(
@@ -181,18 +200,7 @@ pub(crate) async fn access_env(
             .map_err(|_| DomainError::NotFound("project not found"))?;
         let decision = authorize(token_subject(token, &project, Some(&env.id)), action);
         if decision != Decision::Allow {
-            let name = if action == Action::ReadSecrets {
-                "secret.read"
-            } else {
-                "secret.write"
-            };
-            dom.audit
-                .record(
-                    event(dom, caller, name, Outcome::Denied)
-                        .project(&project.id)
-                        .environment(&env.id),
-                )
-                .await;
+            record_env_denied(dom, caller, &project.id, &env.id, action).await;
         }
         decide(decision)?;
         return Ok(((*project).clone(), env));

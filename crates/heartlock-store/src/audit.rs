@@ -41,7 +41,7 @@ fn insert_chunk_rows(backend: Backend) -> usize {
         Backend::Postgres => 64,
     }
 }
-pub(crate) const COLUMNS: &str = "seq, id, at, actor_kind, actor_id, actor_name, action, project_id, \
+const COLUMNS: &str = "seq, id, at, actor_kind, actor_id, actor_name, action, project_id, \
                        environment_id, secret_key, ip, outcome, detail, prev_hash, hash";
 const COLUMN_COUNT: usize = 15;
 
@@ -178,9 +178,8 @@ impl Store {
     }
 }
 
-/// `($k+1, …), (…)`: placeholders for `rows` audit rows, numbered after
-/// the first `before` parameters.
-pub(crate) fn values_placeholders(rows: usize, before: usize) -> String {
+/// `($1, …), (…)`: placeholders for `rows` audit rows.
+fn values_placeholders(rows: usize) -> String {
     let mut sql = String::new();
     for row in 0..rows {
         if row > 0 {
@@ -191,7 +190,7 @@ pub(crate) fn values_placeholders(rows: usize, before: usize) -> String {
             if col > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("${}", before + row * COLUMN_COUNT + col + 1));
+            sql.push_str(&format!("${}", row * COLUMN_COUNT + col + 1));
         }
         sql.push(')');
     }
@@ -201,7 +200,7 @@ pub(crate) fn values_placeholders(rows: usize, before: usize) -> String {
 async fn insert_chunk(tx: &mut Transaction<'static, Any>, chunk: &[AuditEvent]) -> Result<()> {
     let sql = format!(
         "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
-        values_placeholders(chunk.len(), 0)
+        values_placeholders(chunk.len())
     );
     bind_rows(sqlx::query(AssertSqlSafe(sql)), chunk)
         .execute(&mut **tx)
@@ -210,7 +209,7 @@ async fn insert_chunk(tx: &mut Transaction<'static, Any>, chunk: &[AuditEvent]) 
 }
 
 /// Binds the columns of `chunk`, in [`COLUMNS`] order.
-pub(crate) fn bind_rows<'q>(
+fn bind_rows<'q>(
     mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
     chunk: &[AuditEvent],
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
