@@ -4,12 +4,20 @@
 # and against a fresh server whose onboarding wizard switches the database to
 # a fresh PostgreSQL database. Idempotent; leaves nothing running.
 #
+# Each run also starts a single sign-on pair for e2e/tests/70-sso.test.mjs:
+# the OpenID Provider e2e/oidc/op.mjs (npm oidc-provider) and a SECOND
+# `heartlock serve` with OIDC on (the main server keeps OIDC off, because the
+# other tests register users through /register, which SSO closes). That
+# server has its own data dir, and on the postgres run its own fresh
+# PostgreSQL database (created and dropped like the first one).
+#
 #   bash scripts/e2e.sh                 # both runs
 #   bash scripts/e2e.sh sqlite          # one run only (sqlite | postgres)
 #   E2E_FAST=1 bash scripts/e2e.sh      # no screenshots (every check still runs)
 #
 # Results: the spec report on stdout, TAP in test-artifacts/<db>/results.tap,
-# the server log in test-artifacts/<db>/server.log, screenshots (light and
+# the server logs in test-artifacts/<db>/server.log (and sso-server.log,
+# op.log for the single sign-on pair), screenshots (light and
 # dark, 1440 and 390 px) in test-artifacts/<db>/screenshots/*.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,20 +54,82 @@ bin="$root/target/debug/heartlock"
 
 # --- one run -------------------------------------------------------------------
 work="" server_pid="" pg_db=""
+sso_work="" sso_pid="" op_pid="" sso_pg_db="" sso_base="" op_base=""
+stop_pid() { # pid: stops that process (ours) if it is still running
+  [ -n "$1" ] || return 0
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-  fi
-  if [ -n "$pg_db" ]; then
-    psql -q "$pg_admin_url" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true
-    pg_db=""
-  fi
+  stop_pid "$server_pid"; server_pid=""
+  stop_pid "$sso_pid"; sso_pid=""
+  stop_pid "$op_pid"; op_pid=""
+  local db
+  for db in "$pg_db" "$sso_pg_db"; do
+    [ -n "$db" ] && psql -q "$pg_admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+  pg_db="" sso_pg_db=""
   [ -n "$work" ] && rm -rf "$work"
-  work=""
+  [ -n "$sso_work" ] && rm -rf "$sso_work"
+  work="" sso_work="" sso_base="" op_base=""
+  return 0
 }
 trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null ||
+    node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+wait_ready() { # url pid log name: polls url until it answers 2xx, the process dies, or 30 s
+  local i
+  for i in $(seq 1 150); do
+    curl -fsS "$1" >/dev/null 2>&1 && return 0
+    if ! kill -0 "$2" 2>/dev/null; then
+      echo "$4 exited early:" >&2; cat "$3" >&2; return 1
+    fi
+    sleep 0.2
+  done
+  curl -fsS "$1" >/dev/null 2>&1 || { echo "$4 did not become ready" >&2; tail -50 "$3" >&2; return 1; }
+}
+
+# The single sign-on pair: op.mjs and a second heartlock with OIDC on
+# (onboarding off: nobody needs the wizard there, and the sign-in page must
+# show at once). Sets sso_base and op_base.
+start_sso() { # db art
+  local db=$1 art=$2 sso_port op_port sso_db_url=""
+  local secret=heartlock-e2e-client-secret-0123456789
+  sso_work=$(mktemp -d)
+  sso_port=$(free_port)
+  op_port=$(free_port)
+  sso_base="http://127.0.0.1:$sso_port"
+  op_base="http://127.0.0.1:$op_port"
+  if [ "$db" = postgres ]; then
+    sso_pg_db="hl_e2e_sso_$(date +%s)_$RANDOM"
+    psql -q "$pg_admin_url" -c "CREATE DATABASE $sso_pg_db" >/dev/null || return 1
+    sso_db_url="${pg_admin_url%/*}/$sso_pg_db"
+  fi
+  (
+    cd "$root/e2e"
+    exec env -i PATH="$PATH" HOME="$sso_work" LANG=C.UTF-8 \
+      OP_PORT="$op_port" OP_REDIRECT_URI="$sso_base/oauth/callback" OP_POST_LOGOUT="$sso_base/login" \
+      OP_CLIENT_SECRET="$secret" node oidc/op.mjs
+  ) >"$art/op.log" 2>&1 &
+  op_pid=$!
+  (
+    cd "$sso_work"
+    exec env -i PATH="$PATH" HOME="$sso_work" LANG=C.UTF-8 \
+      DEBUG=true HEARTLOCK_BIND="127.0.0.1:$sso_port" HEARTLOCK_BASE_URL="$sso_base" \
+      HEARTLOCK_DISABLE_ONBOARDING=true ADMIN_CONTACT_EMAIL=ops@example.com \
+      ${sso_db_url:+DATABASE_URL="$sso_db_url"} \
+      OIDC_ENABLE=true OIDC_CLIENT_ID=heartlock OIDC_CLIENT_SECRET="$secret" \
+      OIDC_ISSUER="$op_base" OIDC_SCOPES="openid email profile groups" \
+      RUST_LOG="${RUST_LOG:-info}" "$bin" serve
+  ) >"$art/sso-server.log" 2>&1 &
+  sso_pid=$!
+  wait_ready "$op_base/.well-known/openid-configuration" "$op_pid" "$art/op.log" "the OpenID Provider (op.mjs)" || return 1
+  wait_ready "$sso_base/readyz" "$sso_pid" "$art/sso-server.log" "the SSO heartlock serve" || return 1
+}
 
 run() { # sqlite | postgres
   local db=$1 art="$root/test-artifacts/$1" pg_url="" status=0
@@ -71,8 +141,7 @@ run() { # sqlite | postgres
     pg_url="${pg_admin_url%/*}/$pg_db"
   fi
   local port base
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null ||
-    node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  port=$(free_port)
   base="http://127.0.0.1:$port"
 
   # A clean environment: nothing inherited from the caller's HEARTLOCK_*,
@@ -93,11 +162,13 @@ run() { # sqlite | postgres
     sleep 0.2
   done
   curl -fsS "$base/readyz" >/dev/null || { echo "the server did not become ready" >&2; tail -50 "$art/server.log" >&2; return 1; }
+  start_sso "$db" "$art" || return 1
 
-  echo "=== e2e on $db: $base (artifacts: test-artifacts/$db) ==="
+  echo "=== e2e on $db: $base, SSO $sso_base with provider $op_base (artifacts: test-artifacts/$db) ==="
   (
     cd e2e
     E2E_BASE_URL="$base" E2E_HEARTLOCK_BIN="$bin" E2E_DB="$db" E2E_PG_URL="$pg_url" E2E_ARTIFACTS="$art" E2E_DATA_DIR="$work/heartlock_data" \
+      E2E_SSO_BASE_URL="$sso_base" E2E_OP_URL="$op_base" \
       timeout --kill-after=10 "${E2E_TIMEOUT:-400}" node --test --test-concurrency=1 \
       --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=tap --test-reporter-destination="$art/results.tap" \
@@ -106,6 +177,8 @@ run() { # sqlite | postgres
   if [ "$status" -ne 0 ]; then
     echo "--- server log (tail, full log in test-artifacts/$db/server.log) ---" >&2
     tail -n 30 "$art/server.log" >&2
+    echo "--- SSO server log (tail; op.log has the provider's) ---" >&2
+    tail -n 15 "$art/sso-server.log" >&2
   fi
   cleanup
   return "$status"
@@ -114,6 +187,7 @@ run() { # sqlite | postgres
 failed=()
 for db in "${runs[@]}"; do
   run "$db" || failed+=("$db")
+  cleanup # also after a run that stopped early: nothing of it outlives it
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "e2e FAILED on: ${failed[*]}" >&2

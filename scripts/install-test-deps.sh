@@ -7,13 +7,15 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 command -v psql >/dev/null || need_apt+=(postgresql-client)
+# The email tests make a throw-away CA with the openssl command.
+command -v openssl >/dev/null || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import cryptography' 2>/dev/null || ! command -v schemathesis >/dev/null; then
+if ! python3 -c 'import cryptography, aiosmtpd' 2>/dev/null || ! command -v schemathesis >/dev/null; then
   python3 -m pip install -q -r scripts/requirements-test.txt
 fi
 

@@ -92,7 +92,8 @@ api POST /projects/demo/environments/development/secrets:batch '{"delete":["EMPT
 #   a batch that must be non-empty with disjoint set/delete keys, an import
 #   document that must parse, a member email that must belong to an account,
 #   member environments that must exist (and are refused for owners and
-#   admins, on adding and on changing a member), token environments that
+#   admins, on adding and on changing a member; the same for IdP group
+#   grants), token environments that
 #   must exist and CIDRs that must parse;
 # - sign-in, registration and password change (the run's wrong passwords all
 #   come from one address) answer 429 once that address is throttled.
@@ -130,13 +131,14 @@ include-path = [
   "/projects/{project}/environments/{env}/secrets:batch",
   "/projects/{project}/environments/{env}/secrets:import",
   "/projects/{project}/members",
+  "/projects/{project}/group-grants",
   "/projects/{project}/tokens",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 
 [[operations]]
 include-by = "method == 'PATCH'"
-include-path = ["/projects/{project}/members/{user_id}"]
+include-path = ["/projects/{project}/members/{user_id}", "/projects/{project}/group-grants/{group}"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 TOML
 

@@ -14,10 +14,10 @@ export async function launch() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
 }
 
-/** A fresh context (own cookies) with one watched page. */
-export async function newPage(browser, { width = 1440, height = 900 } = {}) {
+/** A fresh context (own cookies) with one watched page; `baseURL` defaults to the main server. */
+export async function newPage(browser, { width = 1440, height = 900, baseURL = BASE } = {}) {
   const context = await browser.newContext({
-    baseURL: BASE,
+    baseURL,
     viewport: { width, height },
     locale: 'en-US',
     colorScheme: 'light',

@@ -8,6 +8,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const BASE = (process.env.E2E_BASE_URL || 'http://127.0.0.1:8082').replace(/\/$/, '');
 export const DB = process.env.E2E_DB || 'sqlite';
 export const PG_URL = process.env.E2E_PG_URL || '';
+/** The single sign-on pair scripts/e2e.sh starts (empty when run without it). */
+export const SSO_BASE = (process.env.E2E_SSO_BASE_URL || '').replace(/\/$/, '');
+export const OP_URL = (process.env.E2E_OP_URL || '').replace(/\/$/, '');
 export const ARTIFACTS = resolve(process.env.E2E_ARTIFACTS || join(here, '..', '..', 'test-artifacts', DB));
 export const SHOTS = join(ARTIFACTS, 'screenshots');
 export const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';

@@ -23,9 +23,12 @@ const people = {
   },
 };
 // OP_GROUPS_<USER>=a,b overrides a user's groups (to test that they are refreshed).
+// OP_EMAIL_UNVERIFIED=bob,... reports those users' emails as not verified.
+const unverified = (process.env.OP_EMAIL_UNVERIFIED || '').split(',').filter(Boolean);
 for (const [id, person] of Object.entries(people)) {
   const override = process.env[`OP_GROUPS_${id.toUpperCase()}`];
   if (override !== undefined) person.groups = override.split(',').filter(Boolean);
+  if (unverified.includes(id)) person.email_verified = false;
 }
 
 const provider = new Provider(issuer, {

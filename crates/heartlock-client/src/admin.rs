@@ -44,3 +44,49 @@ impl Client {
         self.json(Method::PATCH, url, Some(update), 200).await
     }
 }
+
+/// /api/v1/admin/oidc/ (server administrators): the OIDC settings.
+/// `slash` chooses between the documented `/admin/oidc/` and `/admin/oidc`,
+/// which the server answers the same.
+impl Client {
+    fn oidc_url(&self, slash: bool) -> Result<reqwest::Url, ClientError> {
+        let mut url = self.api(&["admin", "oidc"], &[])?;
+        if slash {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        Ok(url)
+    }
+
+    /// Every OIDC setting with its effective value (secret redacted) and source.
+    pub async fn oidc_settings(&self, slash: bool) -> Result<serde_json::Value, ClientError> {
+        let url = self.oidc_url(slash)?;
+        self.json(Method::GET, url, NO_BODY, 200).await
+    }
+
+    /// Replaces the admin-set OIDC values (names left out are removed).
+    pub async fn replace_oidc_settings(
+        &self,
+        slash: bool,
+        values: &serde_json::Value,
+    ) -> Result<serde_json::Value, ClientError> {
+        let url = self.oidc_url(slash)?;
+        self.json(Method::PUT, url, Some(values), 200).await
+    }
+
+    /// Merges into the admin-set OIDC values (`null` removes one).
+    pub async fn update_oidc_settings(
+        &self,
+        slash: bool,
+        changes: &serde_json::Value,
+    ) -> Result<serde_json::Value, ClientError> {
+        let url = self.oidc_url(slash)?;
+        self.json(Method::PATCH, url, Some(changes), 200).await
+    }
+
+    /// Removes every admin-set OIDC value.
+    pub async fn delete_oidc_settings(&self, slash: bool) -> Result<(), ClientError> {
+        let url = self.oidc_url(slash)?;
+        self.empty(Method::DELETE, url, NO_BODY, 204).await
+    }
+}

@@ -32,6 +32,23 @@ impl Client {
         .await
     }
 
+    /// Redeems the one-time code of a CLI single sign-on (`heartlock login
+    /// --sso`) with its PKCE verifier; the same tokens as [`Client::login`].
+    pub async fn sso_exchange(
+        &self,
+        code: &str,
+        code_verifier: &str,
+    ) -> Result<TokenResponse, ClientError> {
+        let url = self.api(&["auth", "sso", "exchange"], &[])?;
+        self.json(
+            Method::POST,
+            url,
+            Some(&json!({ "code": code, "code_verifier": code_verifier })),
+            200,
+        )
+        .await
+    }
+
     /// Exchanges a refresh token for new tokens (the old one stops working).
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenResponse, ClientError> {
         let url = self.api(&["auth", "refresh"], &[])?;

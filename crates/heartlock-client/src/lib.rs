@@ -5,10 +5,13 @@
 //! become [`ClientError::Problem`]; no error ever carries a secret value.
 mod admin;
 mod auth;
+mod group_grants;
+pub mod outbox;
 mod projects;
 mod secrets;
 pub mod types;
 
+pub use group_grants::GroupGrant;
 pub use types::*;
 
 use reqwest::Method;

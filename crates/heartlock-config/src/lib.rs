@@ -8,6 +8,7 @@
 
 mod deploy_check;
 mod error;
+mod live_oidc;
 mod load;
 mod reader;
 mod report;
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 
 pub use deploy_check::{Finding, RuntimeFacts, Severity, findings_json};
 pub use error::ConfigError;
+pub use live_oidc::{EffectiveOidc, oidc_insecure_urls, oidc_setting_names};
 pub use load::{Loaded, load};
 pub use report::{ReportLine, SETTING_NAMES, render_report};
 pub use settings::{

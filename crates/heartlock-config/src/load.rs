@@ -9,7 +9,7 @@ use crate::reader::Reader;
 use crate::settings::{
     DEFAULT_ALLOWED_HOSTS, DEFAULT_BIND_PORT, DEFAULT_DATA_DIR, default_database_url,
 };
-use crate::sources::{Layer, Layers, read_appconfig, read_dotenv};
+use crate::sources::{Layer, Layers, OIDC_NAMES, read_appconfig, read_dotenv};
 use crate::validate;
 use crate::{ConfigError, LoadInput, LogFormat, NoAuthPolicy, Secret, Settings, Source};
 
@@ -63,8 +63,18 @@ pub fn load(input: &LoadInput) -> Result<Loaded> {
         .unwrap_or_else(|| DEFAULT_DATA_DIR.to_string());
     let appconfig_path = cwd.join(&data_dir_raw).join("appconfig.json");
     let mut warnings = Vec::new();
+    let mut oidc_lower = None;
     if let Some(appconfig) = read_appconfig(&appconfig_path)? {
         warnings.extend(appconfig.warnings);
+        // Kept so the admin-set (appconfig) OIDC values can be replaced at
+        // run time over what the other layers give.
+        if appconfig
+            .values
+            .keys()
+            .any(|k| OIDC_NAMES.contains(&k.as_str()))
+        {
+            oidc_lower = Some(crate::live_oidc::from_layers(&layers).map(Box::new));
+        }
         layers.0.insert(
             0,
             Layer {
@@ -74,7 +84,8 @@ pub fn load(input: &LoadInput) -> Result<Loaded> {
         );
     }
 
-    let settings = build(Reader::new(&layers), cwd, &data_dir_raw, app_env)?;
+    let mut settings = build(Reader::new(&layers), cwd, &data_dir_raw, app_env)?;
+    settings.oidc_lower = oidc_lower;
     Ok(Loaded { settings, warnings })
 }
 
@@ -285,5 +296,11 @@ fn build(
         project_visibility_enabled,
         records,
         cwd: cwd.to_path_buf(),
+        oidc_lower: None,
     })
+}
+
+/// The OIDC group, for re-reading it over other layers at run time.
+pub(crate) fn oidc_group(r: &mut Reader<'_>) -> Result<crate::OidcSettings> {
+    groups::oidc(r)
 }

@@ -51,6 +51,8 @@ pub const SETTING_NAMES: &[&str] = &[
     "EMAIL_USE_TLS",
     "EMAIL_USE_SSL",
     "EMAIL_TIMEOUT",
+    "EMAIL_SSL_CAFILE",
+    "EMAIL_RETRY_BASE_SECONDS",
     "DEFAULT_FROM_EMAIL",
     // JWT
     "JWT_SECRET_KEY",
@@ -176,6 +178,8 @@ pub(crate) fn display_value(s: &Settings, name: &str) -> Option<(String, bool)> 
         "EMAIL_USE_TLS" => plain(s.email.use_tls.to_string()),
         "EMAIL_USE_SSL" => plain(s.email.use_ssl.to_string()),
         "EMAIL_TIMEOUT" => plain(s.email.timeout_secs.to_string()),
+        "EMAIL_SSL_CAFILE" => plain(opt(&s.email.ssl_cafile)),
+        "EMAIL_RETRY_BASE_SECONDS" => plain(s.email.retry_base_secs.to_string()),
         "DEFAULT_FROM_EMAIL" => plain(s.email.default_from_email.clone()),
         "JWT_SECRET_KEY" => hidden(secret(&s.jwt.secret_key)),
         "JWT_ALGORITHM" => plain(s.jwt.algorithm.as_str().to_string()),

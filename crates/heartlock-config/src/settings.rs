@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use crate::validate;
-use crate::{Secret, Source};
+use crate::{ConfigError, Secret, Source};
 pub use ipnet::IpNet;
 
 pub(crate) const DEFAULT_DATA_DIR: &str = "heartlock_data";
@@ -116,6 +116,18 @@ pub struct OidcSettings {
     pub groups_claim: String,
 }
 
+impl OidcSettings {
+    /// Explicit OIDC_ENABLE, else on when enough provider data is present.
+    pub fn enabled(&self) -> bool {
+        self.enable.unwrap_or(
+            self.client_id.is_some()
+                && self.authorization_endpoint.is_some()
+                && self.token_endpoint.is_some()
+                && (self.userinfo_endpoint.is_some() || self.issuer.is_some()),
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailSettings {
     pub host: Option<String>,
@@ -127,6 +139,12 @@ pub struct EmailSettings {
     pub default_from_email: String,
     pub timeout_secs: u64,
     pub backend: EmailBackend,
+    /// EMAIL_SSL_CAFILE: a PEM bundle of extra root certificates trusted for
+    /// the relay (a private CA), besides the built-in public roots.
+    pub ssl_cafile: Option<String>,
+    /// EMAIL_RETRY_BASE_SECONDS: the first retry delay of the outbox; it
+    /// doubles per attempt, capped at one hour.
+    pub retry_base_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -209,6 +227,9 @@ pub struct Settings {
     pub project_visibility_enabled: bool,
     pub(crate) records: HashMap<&'static str, Source>,
     pub(crate) cwd: PathBuf,
+    /// The OIDC group read without appconfig.json, when that file set an
+    /// OIDC value (see `Settings::oidc_without_appconfig`).
+    pub(crate) oidc_lower: Option<Result<Box<crate::EffectiveOidc>, ConfigError>>,
 }
 
 impl Settings {
@@ -224,13 +245,7 @@ impl Settings {
 
     /// Explicit OIDC_ENABLE, else on when enough provider data is present.
     pub fn oidc_enabled(&self) -> bool {
-        let o = &self.oidc;
-        o.enable.unwrap_or(
-            o.client_id.is_some()
-                && o.authorization_endpoint.is_some()
-                && o.token_endpoint.is_some()
-                && (o.userinfo_endpoint.is_some() || o.issuer.is_some()),
-        )
+        self.oidc.enabled()
     }
 
     /// OIDC_REDIRECT_URI, else `<base url or request_base>/oauth/callback`.
@@ -350,6 +365,8 @@ impl Settings {
                 default_from_email: DEFAULT_FROM_EMAIL.to_string(),
                 timeout_secs: 10,
                 backend: EmailBackend::Console,
+                ssl_cafile: None,
+                retry_base_secs: 30,
             },
             jwt: JwtSettings {
                 secret_key: None,
@@ -383,6 +400,7 @@ impl Settings {
             project_visibility_enabled: false,
             records,
             cwd: cwd.to_path_buf(),
+            oidc_lower: None,
         }
     }
 }

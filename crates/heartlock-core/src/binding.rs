@@ -14,6 +14,10 @@ pub enum Binding {
     },
     /// A server-generated key (JWT signing key, key check), by name.
     ServerSecret { name: String },
+    /// A secret setting an administrator set at run time, by setting name.
+    ServerSetting { name: String },
+    /// A message waiting in the outbox, by row id.
+    Outbox { id: String },
 }
 
 impl Binding {
@@ -26,6 +30,8 @@ impl Binding {
                 key,
             } => secret_version_context(version_id, environment_id, key),
             Binding::ServerSecret { name } => server_secret_context(name),
+            Binding::ServerSetting { name } => server_setting_context(name),
+            Binding::Outbox { id } => outbox_context(id),
         }
     }
 }
@@ -45,6 +51,16 @@ pub fn secret_version_context(version_id: &str, environment_id: &str, key: &str)
 /// The context of a server-generated key (see [`Binding::ServerSecret`]).
 pub fn server_secret_context(name: &str) -> String {
     format!("server_secret:{name}")
+}
+
+/// The context of a secret setting (see [`Binding::ServerSetting`]).
+pub fn server_setting_context(name: &str) -> String {
+    format!("server_setting:{name}")
+}
+
+/// The context of an outbox message (see [`Binding::Outbox`]).
+pub fn outbox_context(id: &str) -> String {
+    format!("outbox:{id}")
 }
 
 #[cfg(test)]

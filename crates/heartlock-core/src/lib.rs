@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod formats;
 pub mod ids;
 pub mod password;
+pub mod pkce;
 pub mod roles;
 pub mod signing;
 pub mod throttle;

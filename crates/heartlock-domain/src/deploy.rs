@@ -61,6 +61,8 @@ pub async fn deploy_findings(dom: &Domain) -> Vec<Finding> {
         facts.onboarding_done = Some(done);
     }
     let mut settings = (*dom.settings).clone();
+    // The OIDC settings in effect now (administrators change them live).
+    settings.oidc = (*dom.oidc()).clone();
     // The onboarding wizard can switch databases while the server runs.
     settings.database_url = Secret::new(onboarding::current_database_url(dom));
     let for_files = settings.clone();

@@ -27,6 +27,10 @@ pub struct Domain {
     pub(crate) audit: AuditLog,
     /// Taken once at shutdown to drain the audit queue.
     audit_writer: Arc<Mutex<Option<AuditWriterHandle>>>,
+    /// The OIDC settings, replaced at run time (see `oidc_settings`).
+    pub(crate) oidc_live: Arc<crate::oidc_settings::LiveOidc>,
+    /// The email backend and the outbox worker's signals (see `mail`).
+    pub(crate) mail: Arc<crate::mail::MailRuntime>,
 }
 
 /// Where the database is, from DATABASE_URL.
@@ -113,6 +117,10 @@ impl Domain {
     ) -> Result<Domain, BootError> {
         refuse_unsafe(&settings)?;
         let dom = Self::boot(settings, clock).await?;
+        if let Err(e) = crate::mail::start_worker(&dom) {
+            dom.shutdown().await;
+            return Err(e);
+        }
         crate::onboarding::announce_setup_code(&dom).await;
         Ok(dom)
     }
@@ -132,6 +140,7 @@ impl Domain {
             clock.now_ms(),
         )
         .await?;
+        let oidc_live = crate::oidc_settings::boot(&settings, &store, &keyring).await?;
         let (audit, audit_writer) = AuditLog::start(store.clone());
         let cache = Arc::new(Cache::default());
         crate::cache::spawn_listener(cache.clone(), &store);
@@ -140,7 +149,8 @@ impl Domain {
         } else {
             tracing::info!(source = %key_source, keys = keyring.len(), "encryption key loaded");
         }
-        Ok(Domain {
+        let mail = Arc::new(crate::mail::MailRuntime::new(&settings));
+        let dom = Domain {
             settings: Arc::new(settings),
             store,
             keyring: SharedKeyring::new(keyring),
@@ -150,16 +160,24 @@ impl Domain {
             cache,
             audit,
             audit_writer: Arc::new(Mutex::new(Some(audit_writer))),
-        })
+            oidc_live: Arc::new(oidc_live),
+            mail,
+        };
+        crate::oidc_settings::spawn_poller(&dom);
+        Ok(dom)
     }
 
     /// Commits every queued audit event, stops the writer and closes the
     /// database (idempotent).
     pub async fn shutdown(&self) {
+        // The worker first: it may still mark a message it is sending.
+        let grace = Duration::from_secs(self.settings.email.timeout_secs.saturating_add(1));
+        self.mail.stop(grace).await;
         let handle = self.audit_writer.lock().ok().and_then(|mut h| h.take());
         if let Some(h) = handle {
             h.shutdown().await;
         }
+        self.oidc_live.stop();
         self.store.close().await;
     }
 
@@ -186,7 +204,18 @@ impl Domain {
         self.clock.now_ms()
     }
 
-    pub(crate) fn anonymous_policy(&self) -> AnonymousPolicy {
+    /// What a request without credentials may do (POLICY_NO_AUTH_DEFAULT).
+    /// With single sign-on configured, nothing: every non-public path needs
+    /// a sign-in, whatever the policy says.
+    pub fn anonymous_policy(&self) -> AnonymousPolicy {
+        if crate::oidc::enabled(self) {
+            return AnonymousPolicy::Deny;
+        }
+        // Project visibility filters by the signed-in user's groups; a
+        // caller without any sees nothing, so anonymous access is off too.
+        if self.settings.project_visibility_enabled {
+            return AnonymousPolicy::Deny;
+        }
         match self.settings.policy_no_auth_default {
             heartlock_config::NoAuthPolicy::Deny => AnonymousPolicy::Deny,
             heartlock_config::NoAuthPolicy::ViewOnly => AnonymousPolicy::ViewOnly,

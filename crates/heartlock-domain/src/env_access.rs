@@ -13,7 +13,9 @@ use heartlock_core::roles::{
 use heartlock_store::{EnvironmentRecord, ProjectRecord};
 
 /// The environment ids the caller is limited to on `project`, or `None`
-/// when every environment is reachable as far as memberships go.
+/// when every environment is reachable as far as memberships and group
+/// grants go: the union of the limits of every source that gives access
+/// (direct membership, each matching group grant), unlimited if any is.
 pub(crate) async fn limit(
     dom: &Domain,
     caller: &Principal,
@@ -25,10 +27,9 @@ pub(crate) async fn limit(
     if !environment_limit_applies(subject(dom, caller, project, None).await?) {
         return Ok(None);
     }
-    Ok(dom
-        .store
-        .membership_environments(&project.id, &user.id)
-        .await?)
+    Ok(crate::visibility::reach(dom, user, &project.id)
+        .await?
+        .limit)
 }
 
 /// Checks `action` on one environment against the caller's limit (the

@@ -75,4 +75,8 @@ pub enum BootError {
     /// A configuration that would be dangerous to serve (production only).
     #[error("refusing to start: {0}")]
     Unsafe(String),
+    /// The email settings cannot make a working backend (e.g. an unreadable
+    /// EMAIL_SSL_CAFILE).
+    #[error("email: {0}")]
+    Mail(String),
 }

@@ -48,7 +48,7 @@ pub async fn list(dom: &Domain, caller: &Principal, slug: &str) -> DomainResult<
 
 /// The slugs of the environments in `ids`, in project order (an environment
 /// deleted since is gone from the list).
-fn slugs(envs: &[EnvironmentRecord], ids: &[String]) -> Vec<String> {
+pub(crate) fn slugs(envs: &[EnvironmentRecord], ids: &[String]) -> Vec<String> {
     envs.iter()
         .filter(|e| ids.contains(&e.id))
         .map(|e| e.slug.clone())
@@ -58,7 +58,7 @@ fn slugs(envs: &[EnvironmentRecord], ids: &[String]) -> Vec<String> {
 /// Environment slugs from a request, as ids of `project`'s environments:
 /// unknown slugs are a validation error on `environments`, and a limit only
 /// fits viewers and members.
-async fn environment_ids(
+pub(crate) async fn environment_ids(
     dom: &Domain,
     project: &ProjectRecord,
     role: ProjectRole,
@@ -171,6 +171,11 @@ async fn set_member(
         .user_by_email(&email.trim().to_lowercase())
         .await?
         .ok_or_else(|| DomainError::validation("email", "no user with this email"))?;
+    // Under project visibility a person the caller may not see is answered
+    // as unknown, so the form is no way to probe for accounts.
+    if !crate::visibility::shows_person(dom, caller, &user).await? {
+        return Err(DomainError::validation("email", "no user with this email"));
+    }
     let current = dom.store.membership_role(&project.id, &user.id).await?;
     if role == ProjectRole::Owner || current == Some(ProjectRole::Owner) {
         decide(authorize(

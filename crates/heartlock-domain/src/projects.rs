@@ -74,9 +74,11 @@ pub(crate) async fn subject(
 ) -> DomainResult<Subject> {
     Ok(match &caller.actor {
         Actor::Token(token) => token_subject(token, project, env_id),
+        // Membership or group grants, the highest; none when visibility
+        // hides the project (so it is a 404 like any unreachable one).
         Actor::User { user, .. } => Subject::User {
             server_role: caller.server_role(),
-            role: dom.store.membership_role(&project.id, &user.id).await?,
+            role: crate::visibility::effective_role(dom, user, project).await?,
         },
         Actor::Anonymous => Subject::Anonymous {
             policy: dom.anonymous_policy(),
@@ -350,14 +352,29 @@ pub async fn list(
             ));
         }
     };
-    let (projects, total) = dom
-        .store
-        .list_projects(member_of, search, limit, offset)
-        .await?;
+    let (projects, total) = match (member_of, caller.user()) {
+        // Reached directly or through a group grant, narrowed by visibility.
+        (Some(_), Some(user)) => {
+            let scope = crate::visibility::user_scope(dom, user);
+            let filter = heartlock_store::ReachFilter {
+                user_id: &user.id,
+                groups: &user.idp_groups,
+                orgs: scope.org_filter(),
+            };
+            dom.store
+                .list_reachable_projects(&filter, search, limit, offset)
+                .await?
+        }
+        _ => {
+            dom.store
+                .list_projects(member_of, search, limit, offset)
+                .await?
+        }
+    };
     let mut out = Vec::with_capacity(projects.len());
     for p in projects {
         let role = match caller.user() {
-            Some(u) => dom.store.membership_role(&p.id, &u.id).await?,
+            Some(u) => crate::visibility::effective_role(dom, u, &p).await?,
             None => None,
         };
         out.push((p, role));
@@ -381,7 +398,7 @@ async fn info(
 ) -> DomainResult<ProjectInfo> {
     let environments = crate::env_access::listed(dom, caller, &project).await?;
     let role = match caller.user() {
-        Some(u) => dom.store.membership_role(&project.id, &u.id).await?,
+        Some(u) => crate::visibility::effective_role(dom, u, &project).await?,
         None => None,
     };
     Ok(ProjectInfo {

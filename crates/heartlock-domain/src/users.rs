@@ -102,9 +102,11 @@ pub(crate) fn default_role(dom: &Domain) -> ServerRole {
     ServerRole::parse(dom.settings.users.default_role.as_str()).unwrap_or(ServerRole::User)
 }
 
-/// Whether anyone may create an account (ENABLE_REGISTRATION).
+/// Whether anyone may create an account (ENABLE_REGISTRATION). Never while
+/// single sign-on is on: accounts then come from the identity provider (or
+/// an administrator), and /register is not a public path.
 pub fn registration_open(dom: &Domain) -> bool {
-    dom.settings.users.enable_registration
+    dom.settings.users.enable_registration && !crate::oidc::enabled(dom)
 }
 
 /// Self-service registration (when enabled); audited as `auth.register`
@@ -380,12 +382,15 @@ pub async fn logout(dom: &Domain, caller: &Principal) -> DomainResult<()> {
     Ok(())
 }
 
-/// Needs the current password; ends every other session of the user.
+/// Needs the current password; ends every other session of the user. The
+/// "password changed" email is enqueued in the same transaction as the new
+/// hash, in `mail`'s language.
 pub async fn change_password(
     dom: &Domain,
     caller: &Principal,
     current: &str,
     new: &str,
+    mail: &crate::mail::MailContext,
 ) -> DomainResult<u64> {
     let Actor::User { user, session_id } = &caller.actor else {
         return Err(DomainError::Unauthenticated("sign in first"));
@@ -420,9 +425,20 @@ pub async fn change_password(
         .map_err(|e| DomainError::Internal(e.to_string()))?
         .map_err(|e| DomainError::Internal(e.to_string()))?;
     let now = dom.clock.now_ms();
-    dom.store_as(caller)
-        .set_password_hash(&user.id, &hash, now)
-        .await?;
+    let notice = crate::mail::password_changed(dom, user, mail, now)?;
+    crate::audit::write(
+        dom,
+        caller,
+        vec![event(dom, caller, "auth.password_change", Outcome::Success)],
+        |store| async move {
+            store
+                .with_outbox(notice)
+                .set_password_hash(&user.id, &hash, now)
+                .await
+        },
+    )
+    .await?;
+    dom.mail.wake();
     // `session_id` is an API or a browser session: every OTHER one of both kinds ends.
     let ended = dom
         .store_as(caller)
@@ -432,8 +448,5 @@ pub async fn change_password(
             .store_as(caller)
             .revoke_user_web_sessions(&user.id, Some(session_id), now)
             .await?;
-    dom.audit
-        .record(event(dom, caller, "auth.password_change", Outcome::Success))
-        .await;
     Ok(ended)
 }

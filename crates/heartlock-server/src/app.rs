@@ -40,6 +40,11 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", crate::api::router())
         .merge(crate::web::router(state.clone()))
         .fallback(not_found)
+        // Over the fallback too: the HTML 404 page has a sign-out form.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::oidc_csp::allow_provider_sign_out,
+        ))
         .with_state(state);
     harden(app, policy)
 }

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod mail_context;
 pub mod middleware;
 pub mod problem;
 pub mod state;

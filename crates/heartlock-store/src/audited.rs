@@ -44,8 +44,25 @@ impl Store {
     }
 
     /// Commits a write transaction, with this handle's attached audit
-    /// events (once: a second write of the same handle carries none).
+    /// events and outbox messages (once: a second write of the same handle
+    /// carries none).
     pub(crate) async fn commit_write(&self, mut tx: Transaction<'static, Any>) -> Result<()> {
+        let outbox = self.take_outbox();
+        if let Some(messages) = &outbox
+            && let Err(e) = crate::outbox::insert_in(&mut tx, messages).await
+        {
+            self.restore_outbox(outbox);
+            return Err(e);
+        }
+        let committed = self.commit_with_audit(tx).await;
+        if committed.is_err() {
+            // Rolled back with the change: put them back for a retry.
+            self.restore_outbox(outbox);
+        }
+        committed
+    }
+
+    async fn commit_with_audit(&self, mut tx: Transaction<'static, Any>) -> Result<()> {
         let events = self
             .pending
             .as_ref()

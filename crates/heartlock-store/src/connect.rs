@@ -65,6 +65,9 @@ pub struct Store {
     /// Audit events committed with this handle's next write transaction
     /// (see [`Store::with_audit`]).
     pub(crate) pending: Option<Arc<crate::audited::PendingAudit>>,
+    /// Outbox messages committed with this handle's next write transaction
+    /// (see [`Store::with_outbox`]).
+    pub(crate) outbox: Option<Arc<crate::outbox::PendingOutbox>>,
 }
 
 /// Who a transaction runs for. On PostgreSQL each write transaction of a
@@ -139,6 +142,7 @@ impl Store {
             }),
             actor: None,
             pending: None,
+            outbox: None,
         })
     }
 
@@ -149,6 +153,7 @@ impl Store {
             pool: self.pool.clone(),
             actor: Some(Arc::new(actor)),
             pending: self.pending.clone(),
+            outbox: self.outbox.clone(),
         }
     }
 

@@ -9,18 +9,24 @@ use heartlock_core::binding::Binding;
 pub enum EncryptedColumn {
     SecretVersionValue,
     ServerSecretValue,
+    ServerSettingValue,
+    OutboxPayload,
 }
 
 impl EncryptedColumn {
-    pub const ALL: [EncryptedColumn; 2] = [
+    pub const ALL: [EncryptedColumn; 4] = [
         EncryptedColumn::SecretVersionValue,
         EncryptedColumn::ServerSecretValue,
+        EncryptedColumn::ServerSettingValue,
+        EncryptedColumn::OutboxPayload,
     ];
 
     pub fn label(self) -> &'static str {
         match self {
             EncryptedColumn::SecretVersionValue => "secret values",
             EncryptedColumn::ServerSecretValue => "server keys",
+            EncryptedColumn::ServerSettingValue => "secret settings",
+            EncryptedColumn::OutboxPayload => "outbox messages",
         }
     }
 
@@ -35,6 +41,10 @@ impl EncryptedColumn {
             EncryptedColumn::ServerSecretValue => Binding::ServerSecret {
                 name: id.to_string(),
             },
+            EncryptedColumn::ServerSettingValue => Binding::ServerSetting {
+                name: id.to_string(),
+            },
+            EncryptedColumn::OutboxPayload => Binding::Outbox { id: id.to_string() },
         }
     }
 
@@ -48,6 +58,12 @@ impl EncryptedColumn {
                 // Same shape as above; the last two columns are unused here.
                 "SELECT name, value_ct, name, name FROM server_secrets WHERE name > $1 ORDER BY name LIMIT $2"
             }
+            EncryptedColumn::ServerSettingValue => {
+                "SELECT name, value, name, name FROM server_settings WHERE name > $1 AND sealed = 1 ORDER BY name LIMIT $2"
+            }
+            EncryptedColumn::OutboxPayload => {
+                "SELECT id, payload_ct, id, id FROM outbox WHERE id > $1 AND payload_ct IS NOT NULL ORDER BY id LIMIT $2"
+            }
         }
     }
 
@@ -58,6 +74,12 @@ impl EncryptedColumn {
             }
             EncryptedColumn::ServerSecretValue => {
                 "UPDATE server_secrets SET value_ct = $1 WHERE name = $2 AND value_ct = $3"
+            }
+            EncryptedColumn::ServerSettingValue => {
+                "UPDATE server_settings SET value = $1 WHERE name = $2 AND value = $3 AND sealed = 1"
+            }
+            EncryptedColumn::OutboxPayload => {
+                "UPDATE outbox SET payload_ct = $1 WHERE id = $2 AND payload_ct = $3"
             }
         }
     }

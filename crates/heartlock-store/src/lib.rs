@@ -5,15 +5,19 @@
 //! permissions.
 mod audit;
 mod audited;
+mod cli_login_codes;
 mod connect;
 mod encrypted;
 mod error;
+mod group_grants;
 mod member_environments;
 pub mod notify;
 mod oidc;
+mod outbox;
 mod projects;
 mod secrets;
 mod server_secrets;
+mod server_settings;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -23,11 +27,15 @@ mod users;
 mod web_sessions;
 
 pub use audit::AuditFilter;
+pub use cli_login_codes::CliLoginCode;
 pub use connect::{Backend, DbTarget, Store, StoreOptions, TxActor, create_private_dir};
 pub use encrypted::{EncryptedColumn, EncryptedRow};
 pub use error::StoreError;
+pub use group_grants::{GroupGrantRecord, ReachFilter};
+pub use outbox::{NewOutboxMessage, OutboxCounts, OutboxMessage};
 pub use projects::{EnvironmentRecord, NewProject, ProjectRecord};
 pub use secrets::{Author, SecretWrite, StoredSecret, StoredVersion, WrittenVersion};
+pub use server_settings::{ServerSetting, ServerSettings};
 pub use sessions::{NewRefresh, RefreshOutcome, SessionRecord};
 pub use tokens::TokenRecord;
 pub use users::{NewUser, UserRecord};

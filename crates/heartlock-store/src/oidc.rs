@@ -72,6 +72,42 @@ impl Store {
         self.user_by_id(&u.id).await?.ok_or(StoreError::NotFound)
     }
 
+    /// The subject a user is linked to at `issuer`, if any.
+    pub async fn oidc_subject_of(&self, user_id: &str, issuer: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT subject FROM oidc_identities WHERE user_id = $1 AND issuer = $2",
+        )
+        .bind(user_id)
+        .bind(issuer)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Links a provider identity to an existing (local) account, once its
+    /// owner proved the account's password. An identity linked already is a
+    /// `Conflict`.
+    pub async fn link_oidc_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO oidc_identities (issuer, subject, user_id, created_at, last_login_at) \
+             VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        self.commit_write(tx).await
+    }
+
     /// A sign-in through the provider: stores the groups it reported and
     /// when; returns the updated user.
     pub async fn record_oidc_sign_in(

@@ -68,6 +68,11 @@ enum Command {
         #[command(subcommand)]
         cmd: commands::audit::AuditCommand,
     },
+    /// Email: `mail test --to ADDRESS` sends a test message.
+    Mail {
+        #[command(subcommand)]
+        cmd: commands::mail::MailCommand,
+    },
     /// The client commands (login, run, secrets, export, import…).
     #[command(flatten)]
     Client(cli::ClientCommand),
@@ -105,6 +110,7 @@ fn main() -> ExitCode {
         Command::Migrate => commands::run_async(commands::admin::migrate()),
         Command::RotateKey { dry_run } => commands::run_async(commands::admin::rotate_key(dry_run)),
         Command::Audit { cmd } => commands::run_async(commands::audit::run(cmd)),
+        Command::Mail { cmd } => commands::run_async(commands::mail::run(cmd)),
         Command::Client(cmd) => cli::run(cmd),
     };
     match result {

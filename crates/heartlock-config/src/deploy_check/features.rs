@@ -144,7 +144,8 @@ fn tokens_and_limits(s: &Settings, out: &mut Findings) {
 
 fn smtp(s: &Settings, out: &mut Findings) {
     let e = &s.email;
-    if e.backend != EmailBackend::Smtp || e.host_password.is_none() || e.use_tls || e.use_ssl {
+    // Only when email is actually sent (the console backend sends nothing).
+    if e.backend != EmailBackend::Smtp || e.use_tls || e.use_ssl {
         return;
     }
     // A relay on the same machine never puts the password on the network.
@@ -152,7 +153,19 @@ fn smtp(s: &Settings, out: &mut Findings) {
         url::Host::parse(h.trim_start_matches('[').trim_end_matches(']'))
             .is_ok_and(|h| is_loopback_host(&h))
     });
-    if !local {
+    if local {
+        return;
+    }
+    if e.host_password.is_none() {
+        out.warning(
+            "heartlock.W043",
+            &["EMAIL_USE_TLS", "EMAIL_USE_SSL"],
+            "Email goes to the SMTP relay without TLS: messages (with their links) cross the \
+             network in clear.",
+            "Set EMAIL_USE_TLS=true (STARTTLS, usually port 587) or EMAIL_USE_SSL=true \
+             (implicit TLS, usually port 465).",
+        );
+    } else {
         out.error(
             "heartlock.W029",
             &["EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL"],

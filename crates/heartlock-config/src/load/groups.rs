@@ -69,6 +69,8 @@ pub(super) fn email(r: &mut Reader<'_>) -> Result<EmailSettings> {
         )?
         .unwrap_or_else(|| DEFAULT_FROM_EMAIL.to_string());
     let timeout_secs = r.int_or("EMAIL_TIMEOUT", 1, u64::MAX, 10)?;
+    let ssl_cafile = r.string("EMAIL_SSL_CAFILE");
+    let retry_base_secs = r.int_or("EMAIL_RETRY_BASE_SECONDS", 1, 3600, 30)?;
     let default_backend = if host.is_some() {
         EmailBackend::Smtp
     } else {
@@ -97,6 +99,8 @@ pub(super) fn email(r: &mut Reader<'_>) -> Result<EmailSettings> {
         default_from_email,
         timeout_secs,
         backend,
+        ssl_cafile,
+        retry_base_secs,
     })
 }
 

@@ -5,4 +5,5 @@ mod common;
 mod deploy_check;
 mod errors;
 mod layers;
+mod live_oidc;
 mod report;

@@ -65,10 +65,14 @@ pub async fn search(
     if let Some(slug) = project {
         filter.project_id = Some(access(dom, caller, slug, Action::ReadAudit).await?.id);
     } else if caller.server_role() != ServerRole::Admin {
+        // Direct memberships and group grants, as visibility shows them.
         filter.project_ids = Some(
-            dom.store
-                .project_ids_with_role(&user.id, &[ProjectRole::Owner, ProjectRole::Admin])
-                .await?,
+            crate::visibility::project_ids_with_role(
+                dom,
+                user,
+                &[ProjectRole::Owner, ProjectRole::Admin],
+            )
+            .await?,
         );
     }
     dom.audit.flush().await;

@@ -5,7 +5,13 @@
 //! signs the person in to their linked account (see `accounts`) and returns
 //! what sign-out needs later.
 mod accounts;
+pub mod cli_login;
+mod link;
 mod provider;
+
+pub(crate) use provider::check as check_provider;
+
+pub use link::{LINK_TTL_MS, PendingLink, confirm as confirm_link};
 
 use crate::Domain;
 use crate::error::{DomainError, DomainResult};
@@ -30,7 +36,7 @@ const MAX_GROUP_LEN: usize = 200;
 
 /// Whether single sign-on is on (OIDC_ENABLE, or every endpoint set).
 pub fn enabled(dom: &Domain) -> bool {
-    dom.settings.oidc_enabled()
+    dom.oidc_enabled()
 }
 
 /// A sign-in started and not finished yet, kept by the caller for the
@@ -106,7 +112,7 @@ type Client = CoreClient<
 >;
 
 fn client(dom: &Domain, p: &provider::Provider, redirect_uri: &str) -> DomainResult<Client> {
-    let o = &dom.settings.oidc;
+    let o = dom.oidc();
     let Some(client_id) = o.client_id.clone() else {
         return Err(DomainError::Unavailable(
             "single sign-on is not configured correctly".into(),
@@ -128,6 +134,8 @@ fn client(dom: &Domain, p: &provider::Provider, redirect_uri: &str) -> DomainRes
 /// Starts a sign-in: the provider's authorization address (with PKCE S256,
 /// `state` and `nonce`) and the pending sign-in to keep until the callback.
 pub async fn begin(dom: &Domain, request_base: &str) -> DomainResult<(String, PendingLogin)> {
+    // One cheap read: a change made on another instance applies at once.
+    crate::oidc_settings::refresh(dom).await;
     if !enabled(dom) {
         return Err(DomainError::NotFound("single sign-on is not enabled"));
     }
@@ -142,7 +150,7 @@ pub async fn begin(dom: &Domain, request_base: &str) -> DomainResult<(String, Pe
             Nonce::new_random,
         )
         .set_pkce_challenge(challenge);
-    for scope in dom.settings.oidc.scopes.iter().filter(|s| *s != "openid") {
+    for scope in dom.oidc().scopes.iter().filter(|s| *s != "openid") {
         req = req.add_scope(Scope::new(scope.clone()));
     }
     let (url, state, nonce) = req.url();
@@ -160,7 +168,7 @@ pub async fn begin(dom: &Domain, request_base: &str) -> DomainResult<(String, Pe
 
 /// OIDC_SIGN_ALGO as a signing algorithm.
 fn signing_alg(dom: &Domain) -> DomainResult<CoreJwsSigningAlgorithm> {
-    serde_json::from_value(Value::String(dom.settings.oidc.sign_algo.clone()))
+    serde_json::from_value(Value::String(dom.oidc().sign_algo.clone()))
         .map_err(|_| DomainError::Unavailable("single sign-on is not configured correctly".into()))
 }
 
@@ -241,6 +249,31 @@ pub async fn finish(
     pending: Option<&PendingLogin>,
     cb: &Callback,
 ) -> DomainResult<SignedIn> {
+    match finish_or_link(dom, caller, pending, cb).await? {
+        Finished::SignedIn(s) => Ok(s),
+        Finished::LinkRequired(_) => Err(refused(
+            "an account with this email address already exists: sign in through the web \
+             page once to link it to single sign-on",
+        )),
+    }
+}
+
+/// How a callback ended: signed in, or a local account to link first.
+pub enum Finished {
+    SignedIn(SignedIn),
+    /// The provider's verified email is a local account's: the person must
+    /// prove its password ([`confirm_link`]) before single sign-on reaches it.
+    LinkRequired(PendingLink),
+}
+
+/// [`finish`], where a local account with the provider's verified email
+/// may be linked (the web sign-in offers the password proof).
+pub async fn finish_or_link(
+    dom: &Domain,
+    caller: &Principal,
+    pending: Option<&PendingLogin>,
+    cb: &Callback,
+) -> DomainResult<Finished> {
     if !enabled(dom) {
         return Err(DomainError::NotFound("single sign-on is not enabled"));
     }
@@ -256,7 +289,7 @@ async fn finish_inner(
     caller: &Principal,
     pending: Option<&PendingLogin>,
     cb: &Callback,
-) -> DomainResult<SignedIn> {
+) -> DomainResult<Finished> {
     let Some(pending) = pending else {
         return Err(bad_callback(
             "this sign-in has expired or was started in another browser",
@@ -317,15 +350,18 @@ async fn finish_inner(
     let mut claims = token_claims(&raw_id_token);
     let info = userinfo(&p, tokens.access_token().secret(), &subject).await?;
     claims.extend(info);
-    let groups = groups_from(&claims, &dom.settings.oidc.groups_claim);
-    let user = accounts::sign_in(dom, caller, &p.issuer, &subject, &claims, groups).await?;
+    let groups = groups_from(&claims, &dom.oidc().groups_claim);
+    let user = match accounts::sign_in(dom, caller, &p.issuer, &subject, &claims, groups).await? {
+        accounts::Account::User(user) => user,
+        accounts::Account::LinkRequired(link) => return Ok(Finished::LinkRequired(link)),
+    };
     let sign_out = p.end_session_endpoint.as_ref().map(|end| SignOut {
         end_session_endpoint: end.clone(),
         id_token: Some(raw_id_token),
         post_logout_redirect_uri: post_logout_uri(&pending.redirect_uri),
-        client_id: dom.settings.oidc.client_id.clone().unwrap_or_default(),
+        client_id: dom.oidc().client_id.clone().unwrap_or_default(),
     });
-    Ok(SignedIn { user, sign_out })
+    Ok(Finished::SignedIn(SignedIn { user, sign_out }))
 }
 
 /// The sign-in page next to the callback: where the provider sends the

@@ -93,7 +93,31 @@ async fn metadata_document(http: &reqwest::Client, o: &OidcSettings) -> DomainRe
 /// Loads the provider (discovery when configured), and its signing keys
 /// when `with_keys` (only checking an ID token needs them).
 pub(crate) async fn load(dom: &Domain, with_keys: bool) -> DomainResult<Provider> {
-    let o = &dom.settings.oidc;
+    load_with(&dom.oidc(), with_keys).await
+}
+
+/// Whether `o` (settings not in effect yet) describes a usable provider:
+/// the discovery document is reachable and names the issuer, and the
+/// endpoints are well-formed. 422 on the setting at fault.
+pub(crate) async fn check(o: &OidcSettings) -> DomainResult<()> {
+    match load_with(o, false).await {
+        Ok(_) => Ok(()),
+        Err(DomainError::Unavailable(m)) if m.contains("cannot be reached") => {
+            Err(DomainError::validation(
+                "OIDC_ISSUER",
+                "the discovery document (<issuer>/.well-known/openid-configuration) cannot be read",
+            ))
+        }
+        Err(DomainError::Unavailable(_)) => Err(DomainError::validation(
+            "OIDC_ISSUER",
+            "the discovery document names another issuer, or the provider's endpoints are \
+             missing or malformed",
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+async fn load_with(o: &OidcSettings, with_keys: bool) -> DomainResult<Provider> {
     let http = http_client()?;
     let doc = metadata_document(&http, o).await?;
     let Some(issuer) = doc
@@ -137,6 +161,6 @@ pub(crate) async fn load(dom: &Domain, with_keys: bool) -> DomainResult<Provider
 
 /// OIDC_REDIRECT_URI, else `<BASE_URL or the request's base>/oauth/callback`.
 pub(crate) fn redirect_url(dom: &Domain, request_base: &str) -> DomainResult<RedirectUrl> {
-    RedirectUrl::new(dom.settings.oidc_redirect_uri(request_base))
+    RedirectUrl::new(dom.oidc_redirect_uri(request_base))
         .map_err(|_| misconfigured("OIDC_REDIRECT_URI"))
 }

@@ -7,6 +7,15 @@ pub const APPCONFIG: &str = "appconfig.json";
 /// Merges `values` into `<dir>/appconfig.json` atomically (temporary file in
 /// the same folder, fsync, rename), readable by the owner only.
 pub fn write_appconfig(dir: &Path, values: &[(&str, String)]) -> std::io::Result<PathBuf> {
+    update_appconfig(dir, values, &[])
+}
+
+/// As [`write_appconfig`], also removing the keys in `remove`.
+pub fn update_appconfig(
+    dir: &Path,
+    values: &[(&str, String)],
+    remove: &[&str],
+) -> std::io::Result<PathBuf> {
     use std::io::Write;
     std::fs::create_dir_all(dir)?;
     let path = dir.join(APPCONFIG);
@@ -23,6 +32,9 @@ pub fn write_appconfig(dir: &Path, values: &[(&str, String)]) -> std::io::Result
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Map::new(),
         Err(e) => return Err(e),
     };
+    for k in remove {
+        map.remove(*k);
+    }
     for (k, v) in values {
         map.insert((*k).to_string(), serde_json::Value::String(v.clone()));
     }

@@ -17,7 +17,7 @@ use crate::error::DomainError;
 use crate::keys::KeySource;
 use crate::principal::Principal;
 use crate::{key_check, users};
-pub use appconfig::{APPCONFIG, write_appconfig};
+pub use appconfig::{APPCONFIG, update_appconfig, write_appconfig};
 use heartlock_core::Keyring;
 use heartlock_core::audit::Outcome;
 use heartlock_store::{

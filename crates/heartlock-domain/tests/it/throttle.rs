@@ -284,7 +284,16 @@ store_test!(
         me.ip = Some(IP.into());
         let change = |current: &'static str| {
             let (dom, me) = (w.dom.clone(), me.clone());
-            async move { users::change_password(&dom, &me, current, "a brand new passphrase 42").await }
+            async move {
+                users::change_password(
+                    &dom,
+                    &me,
+                    current,
+                    "a brand new passphrase 42",
+                    &Default::default(),
+                )
+                .await
+            }
         };
         for _ in 0..5 {
             let err = change(WRONG).await.unwrap_err();

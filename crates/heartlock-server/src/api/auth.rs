@@ -21,7 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
 }
 
-fn tokens(t: TokenPair) -> TokenResponse {
+pub(super) fn tokens(t: TokenPair) -> TokenResponse {
     TokenResponse {
         access_token: t.access_token,
         token_type: "Bearer".into(),
@@ -91,10 +91,22 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Stat
 async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     Json(req): Json<PasswordChangeRequest>,
 ) -> ApiResult<Json<PasswordChanged>> {
-    let sessions_revoked =
-        users::change_password(&state, &caller, &req.current_password, &req.new_password).await?;
+    let mail = crate::mail_context::mail_context(
+        &state,
+        &headers,
+        crate::mail_context::api_lang(&headers),
+    );
+    let sessions_revoked = users::change_password(
+        &state,
+        &caller,
+        &req.current_password,
+        &req.new_password,
+        &mail,
+    )
+    .await?;
     Ok(Json(PasswordChanged { sessions_revoked }))
 }
 

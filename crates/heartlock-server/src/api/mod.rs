@@ -1,14 +1,18 @@
 //! The JSON API under /api/v1, documented by the OpenAPI document that the
 //! same route definitions generate (so the two cannot drift apart).
 pub mod admin;
+pub mod admin_oidc;
 pub mod audit;
 pub mod auth;
 pub mod docs;
 pub mod error;
 pub mod extract;
+pub mod group_grants;
+pub mod outbox;
 pub mod pagination;
 pub mod projects;
 pub mod secrets;
+pub mod sso;
 pub mod tokens;
 pub mod views;
 
@@ -32,11 +36,15 @@ struct ApiDoc;
 pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
+        .merge(sso::router())
         .merge(projects::router())
+        .merge(group_grants::router())
         .merge(secrets::router())
         .merge(tokens::router())
         .merge(audit::router())
         .merge(admin::router())
+        .merge(admin_oidc::router())
+        .merge(outbox::router())
         .split_for_parts();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     (router, doc)

@@ -113,17 +113,20 @@ pub struct PasswordForm {
 
 pub async fn change_password(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     f: CheckedForm<PasswordForm>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
     if ctx.user.is_none() {
         return Err(WebError::Login("/account".into()));
     }
+    let mail = crate::mail_context::mail_context(&state, &headers, ctx.tr.lang);
     match users::change_password(
         &state,
         &ctx.caller,
         &form.current_password,
         &form.new_password,
+        &mail,
     )
     .await
     {

@@ -317,6 +317,17 @@ struct StatusPage {
     key_source: String,
     key_count: usize,
     findings: Vec<FindingRow>,
+    mail_backend: String,
+    outbox_counts: String,
+    failed_mail: Vec<FailedMailRow>,
+}
+
+/// A message the outbox gave up on (content never shown).
+struct FailedMailRow {
+    recipient: String,
+    attempts: i64,
+    error: String,
+    failed_at: String,
 }
 
 /// GET /admin/status
@@ -346,6 +357,7 @@ pub async fn status(State(state): State<AppState>, ctx: WebCtx) -> Result<Respon
             fix: f.fix,
         })
         .collect();
+    let (mail_backend, outbox_counts, failed_mail) = mail_status(&state, &ctx).await?;
     Ok(render(&StatusPage {
         l: Layout::new(&ctx, "admin"),
         tab: "status",
@@ -356,5 +368,40 @@ pub async fn status(State(state): State<AppState>, ctx: WebCtx) -> Result<Respon
         key_source,
         key_count: state.keyring.len(),
         findings,
+        mail_backend,
+        outbox_counts,
+        failed_mail,
     }))
+}
+
+/// The email backend, the outbox counts and the messages given up.
+async fn mail_status(
+    state: &AppState,
+    ctx: &WebCtx,
+) -> Result<(String, String, Vec<FailedMailRow>), WebError> {
+    use heartlock_domain::mail;
+    let dom = state.domain();
+    let err = |e| from_domain(ctx.tr, &ctx.path, e);
+    let counts = mail::counts(dom, &ctx.caller).await.map_err(err)?;
+    let failed = mail::outbox(dom, &ctx.caller, Some("failed"), 50)
+        .await
+        .map_err(err)?;
+    let summary = ctx.tr.tf(
+        "admin.outbox_counts",
+        &[
+            ("pending", &counts.pending.to_string()),
+            ("sent", &counts.sent.to_string()),
+            ("failed", &counts.failed.to_string()),
+        ],
+    );
+    let rows = failed
+        .into_iter()
+        .map(|m| FailedMailRow {
+            recipient: m.recipient,
+            attempts: m.attempts,
+            error: m.last_error.unwrap_or_default(),
+            failed_at: m.failed_at.map(iso).unwrap_or_default(),
+        })
+        .collect();
+    Ok((mail::backend_description(dom), summary, rows))
 }

@@ -16,6 +16,8 @@ pub async fn home(State(state): State<AppState>, ctx: WebCtx) -> Response {
         Redirect::to("/projects").into_response()
     } else if heartlock_domain::onboarding::is_open(&state).await {
         Redirect::to("/onboarding").into_response()
+    } else if ctx.may_browse() {
+        Redirect::to("/projects").into_response()
     } else {
         Redirect::to("/login").into_response()
     }

@@ -3,12 +3,16 @@
 //! plain forms that work without JavaScript.
 pub mod account;
 pub mod admin;
+pub mod admin_oidc;
 pub mod assets;
 pub mod auth_pages;
 pub mod csrf;
 pub mod errors;
 pub mod i18n;
 pub mod oidc;
+pub mod oidc_cli;
+pub mod oidc_csp;
+pub mod oidc_link;
 pub mod onboarding;
 pub mod projects;
 pub mod session;
@@ -16,6 +20,7 @@ pub mod session;
 use crate::state::AppState;
 use axum::Router;
 use axum::routing::{get, post};
+use heartlock_core::roles::AnonymousPolicy;
 use i18n::Tr;
 use session::{Flash, WebCtx};
 
@@ -31,6 +36,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     // Single sign-on (web::oidc): 404 unless OIDC is enabled.
     ("GET", "/oauth/login"),
     ("GET", "/oauth/callback"),
+    ("GET", "/oauth/link"),
+    ("POST", "/oauth/link"),
     ("POST", "/set-locale"),
     ("GET", "/account"),
     ("POST", "/account/password"),
@@ -48,6 +55,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/users/{user_id}/enable"),
     ("GET", "/admin/audit"),
     ("GET", "/admin/status"),
+    ("GET", "/admin/oidc"),
+    ("POST", "/admin/oidc"),
+    ("POST", "/admin/oidc/remove"),
     // Project pages (web::projects).
     ("GET", "/projects"),
     ("POST", "/projects"),
@@ -88,6 +98,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/projects/{project}/members"),
     ("POST", "/projects/{project}/members/{user_id}/role"),
     ("POST", "/projects/{project}/members/{user_id}/remove"),
+    ("POST", "/projects/{project}/group-grants"),
+    ("POST", "/projects/{project}/group-grants/change"),
+    ("POST", "/projects/{project}/group-grants/remove"),
     ("GET", "/projects/{project}/tokens"),
     ("POST", "/projects/{project}/tokens"),
     ("POST", "/projects/{project}/tokens/{token_id}/revoke"),
@@ -108,6 +121,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/logout", post(auth_pages::logout))
         .route("/oauth/login", get(oidc::login))
         .route("/oauth/callback", get(oidc::callback))
+        .route("/oauth/link", get(oidc_link::page).post(oidc_link::confirm))
         .route("/set-locale", post(auth_pages::set_locale))
         .route("/account", get(account::page))
         .route("/account/password", post(account::change_password))
@@ -128,6 +142,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/users/{user_id}/enable", post(admin::enable))
         .route("/admin/audit", get(admin::audit_log))
         .route("/admin/status", get(admin::status))
+        .route("/admin/oidc", get(admin_oidc::show).post(admin_oidc::save))
+        .route("/admin/oidc/remove", post(admin_oidc::remove))
         .merge(projects::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
@@ -148,6 +164,9 @@ pub struct Layout {
     pub admin_url: Option<String>,
     pub registration: bool,
     pub locales: &'static [(&'static str, &'static str)],
+    /// Shown on every page while POLICY_NO_AUTH_DEFAULT lets anonymous
+    /// visitors in, so nobody mistakes the server for a locked one.
+    pub policy_banner: Option<String>,
 }
 
 impl Layout {
@@ -164,6 +183,11 @@ impl Layout {
             admin_url: ctx.admin_url.clone(),
             registration: ctx.registration,
             locales: &i18n::LOCALES,
+            policy_banner: match ctx.policy {
+                AnonymousPolicy::Deny => None,
+                AnonymousPolicy::ViewOnly => Some(ctx.tr.t("policy.view_only")),
+                AnonymousPolicy::AllowAll => Some(ctx.tr.t("policy.allow_all")),
+            },
         }
     }
 
@@ -181,6 +205,7 @@ impl Layout {
             admin_url,
             registration: false,
             locales: &i18n::LOCALES,
+            policy_banner: None,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! signed with SECRET_KEY; the domain checks everything else.
 use super::errors::{WebError, from_domain, page};
 use super::i18n::Tr;
+use super::oidc_cli;
 use super::session::{self, WebCtx};
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use heartlock_domain::DomainError;
-use heartlock_domain::oidc::{self, Callback, PendingLogin, SignOut};
+use heartlock_domain::oidc::{self, Callback, Finished, PendingLogin, SignOut};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -26,13 +27,13 @@ pub const SIGN_OUT_COOKIE: &str = "heartlock_oidc_sign_out";
 /// (sign-out then names the client instead).
 const MAX_COOKIE_VALUE: usize = 3_500;
 
-fn encode<T: Serialize>(value: &T) -> Option<String> {
+pub(super) fn encode<T: Serialize>(value: &T) -> Option<String> {
     serde_json::to_vec(value)
         .ok()
         .map(|b| URL_SAFE_NO_PAD.encode(b))
 }
 
-fn decode<T: DeserializeOwned>(value: &str) -> Option<T> {
+pub(super) fn decode<T: DeserializeOwned>(value: &str) -> Option<T> {
     let bytes = URL_SAFE_NO_PAD.decode(value).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
@@ -51,7 +52,7 @@ fn request_base(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// A failed sign-in as a page a person can read.
-fn failure(tr: Tr, path: &str, e: DomainError) -> Response {
+pub(super) fn failure(tr: Tr, path: &str, e: DomainError) -> Response {
     let (status, message) = match e {
         DomainError::Validation { message, .. } => (StatusCode::BAD_REQUEST, message),
         DomainError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
@@ -61,7 +62,18 @@ fn failure(tr: Tr, path: &str, e: DomainError) -> Response {
     page(tr, status, "sso.failed", message)
 }
 
-pub async fn login(State(state): State<AppState>, ctx: WebCtx, headers: HeaderMap) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    headers: HeaderMap,
+    Query(cli): Query<oidc_cli::CliParams>,
+) -> Response {
+    // `heartlock login --sso` (see oidc_cli): a bad loopback request is a 400.
+    let cli = match oidc_cli::parse(&cli) {
+        Ok(c) => c,
+        Err(e) if oidc::enabled(&state) => return failure(ctx.tr, &ctx.path, e),
+        Err(_) => None,
+    };
     let base = request_base(&state, &headers);
     match oidc::begin(&state, &base).await {
         Ok((url, pending)) => {
@@ -78,6 +90,10 @@ pub async fn login(State(state): State<AppState>, ctx: WebCtx, headers: HeaderMa
                     Some(oidc::PENDING_TTL_MS / 1000),
                 ),
             );
+            let Some(cli_cookie) = oidc_cli::cookie(&state, cli, &pending) else {
+                return WebError::Internal.into_response();
+            };
+            resp.headers_mut().append(SET_COOKIE, cli_cookie);
             resp
         }
         Err(e) => failure(ctx.tr, &ctx.path, e),
@@ -93,14 +109,27 @@ pub async fn callback(
     let pending: Option<PendingLogin> =
         session::signed_cookie(&state, &headers, PENDING_COOKIE).and_then(|v| decode(&v));
     let clear_pending = session::clear_cookie(&state, PENDING_COOKIE);
-    let signed_in = match oidc::finish(&state, &ctx.caller, pending.as_ref(), &cb).await {
-        Ok(s) => s,
-        Err(e) => {
-            let mut resp = failure(ctx.tr, &ctx.path, e);
+    let cli = oidc_cli::take(&state, &headers, pending.as_ref());
+    let signed_in = match oidc::finish_or_link(&state, &ctx.caller, pending.as_ref(), &cb).await {
+        Ok(Finished::SignedIn(s)) => s,
+        Ok(Finished::LinkRequired(link)) => {
+            let mut resp = super::oidc_link::ask(&state, &link);
             resp.headers_mut().append(SET_COOKIE, clear_pending);
             return resp;
         }
+        Err(e) => {
+            let mut resp = failure(ctx.tr, &ctx.path, e);
+            resp.headers_mut().append(SET_COOKIE, clear_pending);
+            resp.headers_mut()
+                .append(SET_COOKIE, oidc_cli::clear(&state));
+            return resp;
+        }
     };
+    if let Some(cli) = cli {
+        let mut resp = oidc_cli::finish(&state, &ctx.caller, &signed_in.user, &cli).await;
+        resp.headers_mut().append(SET_COOKIE, clear_pending);
+        return resp;
+    }
     let Ok(session_cookie) = session::start(&state, &signed_in.user, &ctx).await else {
         return WebError::Internal.into_response();
     };

@@ -13,6 +13,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use heartlock_core::roles::AnonymousPolicy;
 use heartlock_core::token;
 use heartlock_domain::records::{UserRecord, WebSessionRecord};
 use heartlock_domain::{Actor, Principal, web_sessions};
@@ -106,11 +107,19 @@ pub struct WebCtx {
     pub admin_email: Option<String>,
     pub admin_url: Option<String>,
     pub registration: bool,
+    /// POLICY_NO_AUTH_DEFAULT as it applies now (deny while SSO is on).
+    pub policy: AnonymousPolicy,
 }
 
 impl WebCtx {
     pub fn is_admin(&self) -> bool {
         self.caller.server_role() == heartlock_core::roles::ServerRole::Admin
+    }
+
+    /// Signed in, or the no-sign-in policy lets anonymous visitors in
+    /// (the domain still decides what they may do).
+    pub fn may_browse(&self) -> bool {
+        self.user.is_some() || self.policy != AnonymousPolicy::Deny
     }
 }
 
@@ -215,8 +224,9 @@ impl WebCtx {
         let (admin_email, admin_url, registration) = (
             users.admin_contact_email.clone(),
             users.admin_contact_url.clone(),
-            users.enable_registration,
+            heartlock_domain::users::registration_open(state),
         );
+        let policy = state.anonymous_policy();
         Ok(match found {
             Some((session, user)) => {
                 let caller = Principal {
@@ -238,6 +248,7 @@ impl WebCtx {
                     admin_email,
                     admin_url,
                     registration,
+                    policy,
                 }
             }
             None => WebCtx {
@@ -255,6 +266,7 @@ impl WebCtx {
                 admin_email,
                 admin_url,
                 registration,
+                policy,
             },
         })
     }

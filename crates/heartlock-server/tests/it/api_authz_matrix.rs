@@ -26,6 +26,7 @@ enum Op {
     LoginBad,
     RefreshGood,
     RefreshUnknown,
+    SsoExchange,
     Logout,
     ChangePassword,
     Me,
@@ -44,6 +45,11 @@ enum Op {
     UpdateMember,
     RemoveMember,
     RemoveOwner,
+    ListGroupGrants,
+    GrantGroup,
+    GrantGroupOwner,
+    UpdateGroupGrant,
+    RevokeGroupGrant,
     ListTokens,
     CreateToken,
     RevokeToken,
@@ -63,6 +69,12 @@ enum Op {
     ListUsers,
     CreateUser,
     UpdateUser,
+    ListOutbox,
+    /// The OIDC admin routes; `true` = the documented `/admin/oidc/`.
+    GetOidc(bool),
+    PutOidc(bool),
+    PatchOidc(bool),
+    DeleteOidc(bool),
 }
 
 /// One row: a route (or a variant of one) and the status per principal, in
@@ -95,6 +107,9 @@ fn table() -> Vec<Row> {
         row(Op::LoginBad,       "POST",   "/api/v1/auth/login",     [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401]),
         row(Op::RefreshGood,    "POST",   "/api/v1/auth/refresh",   [200, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row(Op::RefreshUnknown, "POST",   "/api/v1/auth/refresh",   [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401]),
+        // Public like sign-in; single sign-on is off in this world, so 404
+        // (the codes themselves are tested in api_sso.rs).
+        row(Op::SsoExchange,    "POST",   "/api/v1/auth/sso/exchange", [404, 401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
         // Session routes need a user; a service token is not one.
         row(Op::Logout,         "POST",   "/api/v1/auth/logout",    [401, 401, 401, 204, 204, 204, 204, 204, 204, 401, 401, 401, 204]),
         row(Op::ChangePassword, "POST",   "/api/v1/auth/password",  [401, 401, 401, 200, 200, 200, 200, 200, 200, 401, 401, 401, 200]),
@@ -116,6 +131,12 @@ fn table() -> Vec<Row> {
         row(Op::UpdateMember,   "PATCH",  &format!("{P}/members/{{user_id}}"), [401, 401, 401, 403, 403, 200, 200, 404, 200, 404, 404, 404, 403]),
         row(Op::RemoveMember,   "DELETE", &format!("{P}/members/{{user_id}}"), [401, 401, 401, 403, 403, 204, 204, 404, 204, 404, 404, 404, 403]),
         row(Op::RemoveOwner,    "DELETE", &format!("{P}/members/{{user_id}}"), [401, 401, 401, 403, 403, 403, 204, 404, 204, 404, 404, 404, 403]),
+        // Group grants answer exactly as the member routes do.
+        row(Op::ListGroupGrants, "GET",   &format!("{P}/group-grants"), [401, 401, 401, 200, 200, 200, 200, 404, 200, 404, 404, 404, 200]),
+        row(Op::GrantGroup,     "POST",   &format!("{P}/group-grants"), [401, 401, 401, 403, 403, 200, 200, 404, 200, 404, 404, 404, 403]),
+        row(Op::GrantGroupOwner, "POST",  &format!("{P}/group-grants"), [401, 401, 401, 403, 403, 403, 200, 404, 200, 404, 404, 404, 403]),
+        row(Op::UpdateGroupGrant, "PATCH", &format!("{P}/group-grants/{{group}}"), [401, 401, 401, 403, 403, 200, 200, 404, 200, 404, 404, 404, 403]),
+        row(Op::RevokeGroupGrant, "DELETE", &format!("{P}/group-grants/{{group}}"), [401, 401, 401, 403, 403, 204, 204, 404, 204, 404, 404, 404, 403]),
         row(Op::ListTokens,     "GET",    &format!("{P}/tokens"),   [401, 401, 401, 403, 403, 200, 200, 404, 200, 404, 404, 404, 403]),
         row(Op::CreateToken,    "POST",   &format!("{P}/tokens"),   [401, 401, 401, 403, 403, 201, 201, 404, 201, 404, 404, 404, 403]),
         row(Op::RevokeToken,    "DELETE", &format!("{P}/tokens/{{token_id}}"), [401, 401, 401, 403, 403, 204, 204, 404, 204, 404, 404, 404, 403]),
@@ -148,6 +169,15 @@ fn table() -> Vec<Row> {
         row(Op::ListUsers,      "GET",    "/api/v1/admin/users",    [401, 401, 401, 403, 403, 403, 403, 403, 200, 401, 401, 401, 403]),
         row(Op::CreateUser,     "POST",   "/api/v1/admin/users",    [401, 401, 401, 403, 403, 403, 403, 403, 201, 401, 401, 401, 403]),
         row(Op::UpdateUser,     "PATCH",  "/api/v1/admin/users/{user_id}", [401, 401, 401, 403, 403, 403, 403, 403, 200, 401, 401, 401, 403]),
+        row(Op::ListOutbox,     "GET",    "/api/v1/admin/outbox",   [401, 401, 401, 403, 403, 403, 403, 403, 200, 401, 401, 401, 403]),
+        row(Op::GetOidc(true),     "GET",    "/api/v1/admin/oidc/", [401, 401, 401, 403, 403, 403, 403, 403, 200, 401, 401, 401, 403]),
+        row(Op::PutOidc(true),     "PUT",    "/api/v1/admin/oidc/", [401, 401, 401, 403, 403, 403, 403, 403, 200, 401, 401, 401, 403]),
+        row(Op::PatchOidc(true),   "PATCH",  "/api/v1/admin/oidc/", [401, 401, 401, 403, 403, 403, 403, 403, 200, 401, 401, 401, 403]),
+        row(Op::DeleteOidc(true),  "DELETE", "/api/v1/admin/oidc/", [401, 401, 401, 403, 403, 403, 403, 403, 204, 401, 401, 401, 403]),
+        row(Op::GetOidc(false),    "GET",    "/api/v1/admin/oidc",  [401, 401, 401, 403, 403, 403, 403, 403, 200, 401, 401, 401, 403]),
+        row(Op::PutOidc(false),    "PUT",    "/api/v1/admin/oidc",  [401, 401, 401, 403, 403, 403, 403, 403, 200, 401, 401, 401, 403]),
+        row(Op::PatchOidc(false),  "PATCH",  "/api/v1/admin/oidc",  [401, 401, 401, 403, 403, 403, 403, 403, 200, 401, 401, 401, 403]),
+        row(Op::DeleteOidc(false), "DELETE", "/api/v1/admin/oidc",  [401, 401, 401, 403, 403, 403, 403, 403, 204, 401, 401, 401, 403]),
     ]
 }
 
@@ -185,6 +215,10 @@ async fn run(w: &World, op: Op, p: Principal, env: &str) -> Result<u16, ClientEr
             c.refresh(&t.refresh_token).await.map(|_| 200)
         }
         Op::RefreshUnknown => c.refresh("hl_rt_unknown-token").await.map(|_| 200),
+        Op::SsoExchange => c
+            .sso_exchange("hl_cc_unknown", &heartlock_core::pkce::new_verifier())
+            .await
+            .map(|_| 200),
         Op::Logout => w.fresh_session(p).await.logout().await.map(|_| 204),
         // Same password again, from the long-lived session (which survives).
         Op::ChangePassword => c.change_password(PASSWORD, PASSWORD).await.map(|_| 200),
@@ -254,6 +288,29 @@ async fn run(w: &World, op: Op, p: Principal, env: &str) -> Result<u16, ClientEr
             c.remove_member(PROJECT, w.user_id(VICTIM_OWNER))
                 .await
                 .map(|_| 204)
+        }
+        Op::ListGroupGrants => c.list_group_grants(PROJECT, page).await.map(|_| 200),
+        Op::GrantGroup => c
+            .grant_group(PROJECT, &w.unique("group"), "viewer", None)
+            .await
+            .map(|_| 200),
+        Op::GrantGroupOwner => c
+            .grant_group(PROJECT, &w.unique("group"), "owner", None)
+            .await
+            .map(|_| 200),
+        Op::UpdateGroupGrant | Op::RevokeGroupGrant => {
+            let group = w.unique("group");
+            owner
+                .grant_group(PROJECT, &group, "viewer", None)
+                .await
+                .unwrap();
+            match op {
+                Op::UpdateGroupGrant => c
+                    .update_group_grant(PROJECT, &group, "member", None)
+                    .await
+                    .map(|_| 200),
+                _ => c.revoke_group_grant(PROJECT, &group).await.map(|_| 204),
+            }
         }
         Op::ListTokens => c.list_tokens(PROJECT, page).await.map(|_| 200),
         Op::CreateToken => c
@@ -332,6 +389,7 @@ async fn run(w: &World, op: Op, p: Principal, env: &str) -> Result<u16, ClientEr
             .await
             .map(|_| 200),
         Op::ListUsers => c.list_users(page).await.map(|_| 200),
+        Op::ListOutbox => c.list_outbox(Some("failed")).await.map(|_| 200),
         Op::CreateUser => {
             let new = NewUser {
                 email: format!("{}@example.com", w.unique("made")),
@@ -350,6 +408,16 @@ async fn run(w: &World, op: Op, p: Principal, env: &str) -> Result<u16, ClientEr
             )
             .await
             .map(|_| 200),
+        Op::GetOidc(slash) => c.oidc_settings(slash).await.map(|_| 200),
+        Op::PutOidc(slash) => c
+            .replace_oidc_settings(slash, &serde_json::json!({ "OIDC_CLIENT_ID": "matrix" }))
+            .await
+            .map(|_| 200),
+        Op::PatchOidc(slash) => c
+            .update_oidc_settings(slash, &serde_json::json!({ "OIDC_GROUPS_CLAIM": "teams" }))
+            .await
+            .map(|_| 200),
+        Op::DeleteOidc(slash) => c.delete_oidc_settings(slash).await.map(|_| 204),
     }
 }
 
@@ -566,3 +634,138 @@ backend_test!(member_environments_over_the_api, |backend| async move {
     assert_eq!((m.role.as_str(), m.environments), ("member", None));
     w.srv.stop().await;
 });
+
+/// What an anonymous caller gets on every row of [`table`] under
+/// POLICY_NO_AUTH_DEFAULT `view_only` and `allow_all`: [view_only, allow_all].
+/// `view_only` reads what a viewer reads (values included) and writes
+/// nothing; `allow_all` acts on every project as an owner would. Neither
+/// gives an account: session, account and server-administration routes
+/// still need a signed-in user.
+#[rustfmt::skip]
+fn anonymous_under_policy(op: Op) -> [u16; 2] {
+    use Op::*;
+    match op {
+        Healthz | Readyz | OpenApi | LoginGood | RefreshGood => [200, 200],
+        Register => [201, 201],
+        LoginBad | RefreshUnknown => [401, 401],
+        Logout | ChangePassword | Me => [401, 401],
+        ListProjects | GetProject | ListEnvs | ListMembers | ListSecrets | Export | GetSecret
+        | GetSecretOutside | Versions | Compare => [200, 200],
+        CreateProject | CreateEnv | CreateToken => [401, 201],
+        UpdateProject | UpdateEnv | AddMember | AddOwner | UpdateMember | Batch | Import
+        | PutSecret | Rollback => [401, 200],
+        DeleteProject | DeleteEnv | RemoveMember | RemoveOwner | RevokeToken | DeleteSecret => [401, 204],
+        ListTokens => [401, 200],
+        // The audit log needs a signed-in user under every policy.
+        AuditAll | AuditProject => [401, 401],
+        // Single sign-on is off in this world.
+        SsoExchange => [404, 404],
+        ListGroupGrants => [200, 200],
+        GrantGroup | GrantGroupOwner | UpdateGroupGrant => [401, 200],
+        RevokeGroupGrant => [401, 204],
+        ListUsers | CreateUser | UpdateUser => [401, 401],
+        ListOutbox => [401, 401],
+        GetOidc(_) | PutOidc(_) | PatchOidc(_) | DeleteOidc(_) => [401, 401],
+        // Rows still to be written fail the test (no status is 0).
+        #[allow(unreachable_patterns)]
+        _ => [0, 0],
+    }
+}
+
+backend_test!(anonymous_under_each_no_auth_policy, |backend| async move {
+    use heartlock_config::NoAuthPolicy;
+    let rows = table();
+    let mut failures = Vec::new();
+    for (i, policy) in [NoAuthPolicy::ViewOnly, NoAuthPolicy::AllowAll]
+        .into_iter()
+        .enumerate()
+    {
+        let w = World::start_with(backend, policy).await;
+        for row in &rows {
+            let want = anonymous_under_policy(row.op)[i];
+            let got = match run(&w, row.op, Principal::Anonymous, row.env).await {
+                Ok(status) | Err(ClientError::Problem { status, .. }) => status.to_string(),
+                Err(other) => format!("error {other}"),
+            };
+            if got != want.to_string() {
+                failures.push(format!(
+                    "{} {} ({:?}, {}) anonymous under {}: expected {want}, got {got}",
+                    row.method,
+                    row.path,
+                    row.op,
+                    row.env,
+                    policy.as_str()
+                ));
+            }
+        }
+        w.srv.stop().await;
+    }
+    assert!(
+        failures.is_empty(),
+        "{} wrong cell(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+});
+
+// A user who reaches the project only through an IdP group grant with the
+// role `member` gets, on every row, exactly the answer of a direct member.
+backend_test!(
+    a_group_granted_member_answers_as_a_direct_member,
+    |backend| async move {
+        let member = Principal::ALL
+            .iter()
+            .position(|p| *p == Principal::Member)
+            .unwrap();
+        let w = World::start(backend).await;
+        let mut failures = Vec::new();
+        for row in table() {
+            let want = row.expect[member];
+            let got = match run(&w, row.op, Principal::GroupMember, row.env).await {
+                Ok(status) | Err(ClientError::Problem { status, .. }) => status.to_string(),
+                Err(other) => format!("error {other}"),
+            };
+            if got != want.to_string() {
+                failures.push(format!(
+                    "{} {} ({:?}) in {}: member gets {want}, group member {got}",
+                    row.method, row.path, row.op, row.env
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        w.srv.stop().await;
+    }
+);
+
+// An account made by single sign-on (no password) with a direct `member`
+// membership gets, on every row, a direct member's answer; only changing a
+// password it does not have is refused.
+backend_test!(
+    an_sso_member_answers_as_a_direct_member,
+    |backend| async move {
+        let member = Principal::ALL
+            .iter()
+            .position(|p| *p == Principal::Member)
+            .unwrap();
+        let w = World::start(backend).await;
+        let mut failures = Vec::new();
+        for row in table() {
+            let want = match row.op {
+                Op::ChangePassword => 403,
+                _ => row.expect[member],
+            };
+            let got = match run(&w, row.op, Principal::SsoMember, row.env).await {
+                Ok(status) | Err(ClientError::Problem { status, .. }) => status.to_string(),
+                Err(other) => format!("error {other}"),
+            };
+            if got != want.to_string() {
+                failures.push(format!(
+                    "{} {} ({:?}) in {}: expected {want}, SSO member {got}",
+                    row.method, row.path, row.op, row.env
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        w.srv.stop().await;
+    }
+);

@@ -4,14 +4,18 @@
 #[macro_use]
 mod common;
 
+mod api_admin_oidc;
 mod api_auth;
 mod api_authz_matrix;
 mod api_no_leaks;
 mod api_secrets;
+mod api_sso;
 mod api_tokens;
 mod encryption;
+mod group_grants;
 mod hardening;
 mod layers;
+mod mail_outbox;
 mod middleware_common;
 mod middleware_csrf;
 mod middleware_host;
@@ -19,10 +23,12 @@ mod middleware_misc;
 mod middleware_tls;
 mod throttle;
 mod web_admin;
+mod web_admin_oidc;
 mod web_authz_matrix;
 mod web_cookies;
 mod web_env_limits;
 mod web_oidc;
+mod web_oidc_csp;
 mod web_oidc_tokens;
 mod web_onboarding;
 mod web_onboarding_prod;

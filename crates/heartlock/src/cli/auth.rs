@@ -1,4 +1,5 @@
-//! `login`, `logout`, `whoami`.
+//! `login` (password, or `--sso` through the browser: see `sso`), `logout`,
+//! `whoami`.
 use super::args::{Output, Target};
 use super::context::Context;
 use super::error::{CliError, CliResult, usage};
@@ -6,7 +7,7 @@ use super::output;
 use super::profile::{self, Profile};
 use super::session::{Session, client_for};
 use clap::Args;
-use heartlock_client::ClientError;
+use heartlock_client::{ClientError, TokenResponse};
 use serde_json::json;
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -22,6 +23,12 @@ pub struct LoginArgs {
     /// Read the password from the first line of standard input.
     #[arg(long)]
     password_stdin: bool,
+    /// Sign in through the server's single sign-on, in a browser.
+    #[arg(long, conflicts_with_all = ["email", "password_stdin"])]
+    sso: bool,
+    /// With --sso: print the address to open instead of opening a browser.
+    #[arg(long, requires = "sso")]
+    no_browser: bool,
 }
 
 #[derive(Args)]
@@ -69,20 +76,33 @@ fn read_password(from_stdin: bool) -> CliResult<String> {
         .map_err(|e| usage(format!("cannot read the password: {e}")))
 }
 
-pub async fn login(args: LoginArgs) -> CliResult<()> {
-    let ctx = Context::resolve(&args.target)?;
-    let server = ctx.server()?.to_string();
-    let email = match args.email {
+async fn password_login(
+    server: &str,
+    email: Option<String>,
+    password_stdin: bool,
+) -> CliResult<TokenResponse> {
+    let email = match email {
         Some(e) => e,
-        None if std::io::stdin().is_terminal() && !args.password_stdin => prompt_line("Email: ")?,
+        None if std::io::stdin().is_terminal() && !password_stdin => prompt_line("Email: ")?,
         None => return Err(usage("no email: use --email")),
     };
     if email.is_empty() {
         return Err(usage("no email given"));
     }
-    let password = read_password(args.password_stdin)?;
-    let tokens = client_for(&server)?.login(&email, &password).await?;
+    let password = read_password(password_stdin)?;
+    let tokens = client_for(server)?.login(&email, &password).await?;
     drop(password);
+    Ok(tokens)
+}
+
+pub async fn login(args: LoginArgs) -> CliResult<()> {
+    let ctx = Context::resolve(&args.target)?;
+    let server = ctx.server()?.to_string();
+    let tokens = if args.sso {
+        super::sso::login(&server, args.no_browser, args.out.json).await?
+    } else {
+        password_login(&server, args.email, args.password_stdin).await?
+    };
     let path = profile::profile_path(&server)?;
     let previous = profile::load(&path).ok().flatten();
     let prof = Profile {

@@ -8,6 +8,7 @@ mod auth;
 mod cache;
 mod context;
 mod error;
+mod groups_cmd;
 mod output;
 mod paths;
 mod profile;
@@ -17,6 +18,7 @@ mod run;
 mod secrets_cmd;
 mod session;
 mod setup;
+mod sso;
 mod tokens_cmd;
 mod transfer;
 
@@ -48,6 +50,8 @@ pub enum ClientCommand {
     Envs(projects_cmd::EnvsArgs),
     /// Create, list and revoke service tokens.
     Tokens(tokens_cmd::TokensArgs),
+    /// List, grant and revoke project roles of identity-provider groups.
+    Groups(groups_cmd::GroupsArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -78,6 +82,7 @@ async fn dispatch(cmd: ClientCommand) -> CliResult<()> {
         ClientCommand::Projects(a) => projects_cmd::projects(a).await,
         ClientCommand::Envs(a) => projects_cmd::envs(a).await,
         ClientCommand::Tokens(a) => tokens_cmd::run(a).await,
+        ClientCommand::Groups(a) => groups_cmd::run(a).await,
         ClientCommand::Setup(_) | ClientCommand::Run(_) | ClientCommand::Completions { .. } => {
             Ok(())
         }

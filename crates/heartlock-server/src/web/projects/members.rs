@@ -1,7 +1,9 @@
 //! /projects/{project}/members: who has which role in which environments;
-//! add by email, change a role and environments, remove. Owner and
-//! environment rules are the service's (`members`). An environment box left
-//! unticked everywhere means every environment.
+//! add by email, change a role and environments, remove; and the same for
+//! identity-provider group grants (the group name travels in the form, so
+//! any name fits). Owner and environment rules are the service's
+//! (`members`, `group_grants`). An environment box left unticked everywhere
+//! means every environment.
 use super::{Head, fail, head, problem, signed_in, with_status};
 use crate::state::AppState;
 use crate::web::auth_pages::Empty;
@@ -17,6 +19,7 @@ use axum::response::Response;
 use heartlock_core::roles::ProjectRole;
 use heartlock_domain::DomainError;
 use heartlock_domain::environments;
+use heartlock_domain::group_grants::{self, GroupGrant};
 use heartlock_domain::members::{self, Member};
 
 pub struct MemberRow {
@@ -40,6 +43,25 @@ impl MemberRow {
     }
 }
 
+/// One group grant, as the page shows it.
+pub struct GrantRow {
+    pub group: String,
+    pub role: String,
+    pub role_label: String,
+    pub confirm: String,
+    /// The environment slugs the grant is limited to (`None`: all).
+    pub environments: Option<Vec<String>>,
+}
+
+impl GrantRow {
+    /// Whether the grant's environments include `slug` (ticked boxes).
+    pub fn limited_to(&self, slug: &str) -> bool {
+        self.environments
+            .as_ref()
+            .is_some_and(|l| l.iter().any(|s| s == slug))
+    }
+}
+
 #[derive(Template)]
 #[template(path = "project_members.html")]
 struct MembersPage {
@@ -48,24 +70,45 @@ struct MembersPage {
     csrf: String,
     head: Head,
     members: Vec<MemberRow>,
+    grants: Vec<GrantRow>,
     /// (value, label) for the role selects.
     roles: Vec<(&'static str, String)>,
     /// (slug, name) of the project's environments, for the checkboxes.
     envs: Vec<(String, String)>,
     error: Option<String>,
     email: String,
+    group: String,
 }
 
 async fn build(
     state: &AppState,
     ctx: &WebCtx,
     project: &str,
-    form: Option<(String, String)>,
+    form: Option<(String, Refill)>,
 ) -> Result<Response, WebError> {
     signed_in(ctx)?;
     let list = members::list(state, &ctx.caller, project)
         .await
         .map_err(|e| fail(ctx, e))?;
+    let grants = group_grants::list(state, &ctx.caller, project)
+        .await
+        .map_err(|e| fail(ctx, e))?
+        .into_iter()
+        .map(
+            |GroupGrant {
+                 group,
+                 role,
+                 environments,
+                 ..
+             }| GrantRow {
+                role_label: ctx.tr.t(&format!("role.{}", role.as_str())),
+                confirm: ctx.tr.tf("groups.confirm_remove", &[("group", &group)]),
+                group,
+                role: role.as_str().to_string(),
+                environments,
+            },
+        )
+        .collect();
     let head = head(state, ctx, project, "members").await?;
     let (_, envs) = environments::list(state, &ctx.caller, project)
         .await
@@ -90,9 +133,9 @@ async fn build(
             },
         )
         .collect();
-    let (error, email) = match form {
-        Some((e, m)) => (Some(e), m),
-        None => (None, String::new()),
+    let (error, Refill { email, group }) = match form {
+        Some((e, r)) => (Some(e), r),
+        None => (None, Refill::default()),
     };
     Ok(render(&MembersPage {
         l: Layout::new(ctx, "projects"),
@@ -100,6 +143,7 @@ async fn build(
         csrf: ctx.csrf.clone(),
         head,
         members,
+        grants,
         roles: ProjectRole::ALL
             .iter()
             .map(|r| (r.as_str(), ctx.tr.t(&format!("role.{}", r.as_str()))))
@@ -107,6 +151,7 @@ async fn build(
         envs: envs.into_iter().map(|e| (e.slug, e.name)).collect(),
         error,
         email,
+        group,
     }))
 }
 
@@ -119,6 +164,13 @@ pub async fn page(
     build(&state, &ctx, &project, None).await
 }
 
+/// What a refused add form is shown again with.
+#[derive(Default)]
+struct Refill {
+    email: String,
+    group: String,
+}
+
 /// Success goes back with a flash; a refusal a person can act on (unknown
 /// email, owner rules) is shown on the page.
 async fn outcome(
@@ -127,7 +179,7 @@ async fn outcome(
     project: &str,
     result: Result<(), DomainError>,
     flash: &str,
-    email: String,
+    refill: Refill,
 ) -> Result<Response, WebError> {
     let e = match result {
         Ok(()) => {
@@ -143,7 +195,7 @@ async fn outcome(
         }
         _ => return Err(fail(ctx, e)),
     };
-    let r = build(state, ctx, project, Some((problem(ctx, &e), email))).await?;
+    let r = build(state, ctx, project, Some((problem(ctx, &e), refill))).await?;
     Ok(with_status(r, status))
 }
 
@@ -156,6 +208,7 @@ fn parse_role(ctx: &WebCtx, role: &str) -> Result<ProjectRole, WebError> {
 #[derive(Default)]
 struct MemberForm {
     email: String,
+    group: String,
     role: String,
     environments: Vec<String>,
 }
@@ -166,6 +219,7 @@ impl MemberForm {
         for (k, v) in pairs {
             match k.as_str() {
                 "email" => f.email = v,
+                "group" => f.group = v,
                 "role" => f.role = v,
                 "env" => f.environments.push(v),
                 _ => {}
@@ -198,7 +252,11 @@ pub async fn add(
     )
     .await;
     let result = result.map(|_| ());
-    outcome(&state, &ctx, &project, result, "members.added", form.email).await
+    let refill = Refill {
+        email: form.email,
+        group: String::new(),
+    };
+    outcome(&state, &ctx, &project, result, "members.added", refill).await
 }
 
 pub async fn change_role(
@@ -230,7 +288,7 @@ pub async fn change_role(
         &project,
         result,
         "members.changed",
-        String::new(),
+        Refill::default(),
     )
     .await
 }
@@ -252,7 +310,92 @@ pub async fn remove(
         &project,
         result,
         "members.removed",
-        String::new(),
+        Refill::default(),
+    )
+    .await
+}
+
+/// Grants a role to an identity-provider group (or changes its grant).
+pub async fn grant_add(
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+    f: CheckedForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let CheckedForm { ctx, form } = f;
+    signed_in(&ctx)?;
+    let form = MemberForm::parse(form);
+    let role = parse_role(&ctx, &form.role)?;
+    let result = group_grants::grant(
+        &state,
+        &ctx.caller,
+        &project,
+        &form.group,
+        role.as_str(),
+        form.limit(),
+    )
+    .await
+    .map(|_| ());
+    let refill = Refill {
+        email: String::new(),
+        group: form.group,
+    };
+    outcome(&state, &ctx, &project, result, "groups.granted", refill).await
+}
+
+/// Changes the role and environments of an existing group grant.
+pub async fn grant_change(
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+    f: CheckedForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let CheckedForm { ctx, form } = f;
+    signed_in(&ctx)?;
+    let form = MemberForm::parse(form);
+    let role = parse_role(&ctx, &form.role)?;
+    let result = group_grants::change(
+        &state,
+        &ctx.caller,
+        &project,
+        &form.group,
+        role.as_str(),
+        form.limit(),
+    )
+    .await;
+    if let Err(DomainError::NotFound(_)) = result {
+        return Err(WebError::NotFound(ctx.tr));
+    }
+    let result = result.map(|_| ());
+    outcome(
+        &state,
+        &ctx,
+        &project,
+        result,
+        "groups.changed",
+        Refill::default(),
+    )
+    .await
+}
+
+/// Revokes a group grant.
+pub async fn grant_remove(
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+    f: CheckedForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let CheckedForm { ctx, form } = f;
+    signed_in(&ctx)?;
+    let form = MemberForm::parse(form);
+    let result = group_grants::revoke(&state, &ctx.caller, &project, &form.group).await;
+    if let Err(DomainError::NotFound(_)) = result {
+        return Err(WebError::NotFound(ctx.tr));
+    }
+    outcome(
+        &state,
+        &ctx,
+        &project,
+        result,
+        "groups.removed",
+        Refill::default(),
     )
     .await
 }

@@ -64,6 +64,15 @@ pub fn router() -> Router<AppState> {
             "/projects/{project}/members/{user_id}/remove",
             post(members::remove),
         )
+        .route("/projects/{project}/group-grants", post(members::grant_add))
+        .route(
+            "/projects/{project}/group-grants/change",
+            post(members::grant_change),
+        )
+        .route(
+            "/projects/{project}/group-grants/remove",
+            post(members::grant_remove),
+        )
         .route(
             "/projects/{project}/tokens",
             get(tokens::page).post(tokens::create),
@@ -92,11 +101,13 @@ pub struct Head {
     pub perms: Perms,
 }
 
-/// A project page needs a signed-in browser session.
+/// A project page needs a signed-in browser session, unless
+/// POLICY_NO_AUTH_DEFAULT lets anonymous visitors in.
 pub fn signed_in(ctx: &WebCtx) -> Result<(), WebError> {
-    match ctx.user {
-        Some(_) => Ok(()),
-        None => Err(WebError::Login(ctx.path.clone())),
+    if ctx.may_browse() {
+        Ok(())
+    } else {
+        Err(WebError::Login(ctx.path.clone()))
     }
 }
 

@@ -40,6 +40,13 @@ pub enum Principal {
     TokenOther,
     /// A `member` of the project limited to `ENV`.
     Limited,
+    /// A user who reaches the project only through an IdP group grant
+    /// (`member`). Not in [`Principal::ALL`]: the matrix checks separately
+    /// that every cell answers exactly as for [`Principal::Member`].
+    GroupMember,
+    /// An account made by single sign-on (no password), a direct `member`.
+    /// Not in [`Principal::ALL`]: checked against [`Principal::Member`].
+    SsoMember,
 }
 
 impl Principal {
@@ -74,6 +81,8 @@ impl Principal {
             Principal::TokenWrite => "token-rw",
             Principal::TokenOther => "token-q",
             Principal::Limited => "env-limit",
+            Principal::GroupMember => "group-member",
+            Principal::SsoMember => "sso-member",
         }
     }
 
@@ -87,6 +96,8 @@ impl Principal {
             Principal::Outsider => Some("outsider@example.com"),
             Principal::ServerAdmin => Some("root@example.com"),
             Principal::Limited => Some("limited@example.com"),
+            Principal::GroupMember => Some(GROUPED),
+            Principal::SsoMember => Some(SSO_USER),
             _ => None,
         }
     }
@@ -98,9 +109,14 @@ pub const VICTIM: &str = "victim@example.com";
 pub const VICTIM_OWNER: &str = "victim-owner@example.com";
 pub const PROMOTED: &str = "promoted@example.com";
 pub const TARGET: &str = "target@example.com";
+/// The account of [`Principal::GroupMember`], and the group granted `member`.
+pub const GROUPED: &str = "grouped@example.com";
+pub const MATRIX_GROUP: &str = "matrix-devs";
 /// The account of [`Principal::Limited`].
 pub const LIMITED: &str = "limited@example.com";
 pub const LOGIN_USER: &str = "login@example.com";
+/// The account of [`Principal::SsoMember`].
+pub const SSO_USER: &str = "sso@example.com";
 
 pub struct World {
     pub srv: TestServer,
@@ -111,8 +127,14 @@ pub struct World {
 
 impl World {
     pub async fn start(backend: Backend) -> World {
+        Self::start_with(backend, heartlock_config::NoAuthPolicy::Deny).await
+    }
+
+    /// The same world on a server whose POLICY_NO_AUTH_DEFAULT is `policy`.
+    pub async fn start_with(backend: Backend, policy: heartlock_config::NoAuthPolicy) -> World {
         let srv = TestServer::start(backend, |s| {
             s.jwt.secret_key = Some(heartlock_config::Secret::new(JWT_SECRET));
+            s.policy_no_auth_default = policy;
         })
         .await;
         // Accounts go straight into the store with one shared hash: argon2
@@ -123,9 +145,17 @@ impl World {
         let principals = Principal::ALL
             .iter()
             .filter_map(|p| p.email().map(|e| (e, *p == Principal::ServerAdmin)));
-        let others = [EXTRA, VICTIM, VICTIM_OWNER, PROMOTED, TARGET, LOGIN_USER]
-            .into_iter()
-            .map(|e| (e, false));
+        let others = [
+            EXTRA,
+            VICTIM,
+            VICTIM_OWNER,
+            PROMOTED,
+            TARGET,
+            LOGIN_USER,
+            GROUPED,
+        ]
+        .into_iter()
+        .map(|e| (e, false));
         for (email, admin) in principals.chain(others) {
             let user = NewUser {
                 id: heartlock_core::ids::new_id(),
@@ -154,6 +184,36 @@ impl World {
                 world.tokens.push((p, t.access_token));
             }
         }
+        // The group member's only tie to the project is its stored group.
+        let grouped = world.user_id(GROUPED).to_string();
+        (world.srv.store)
+            .record_oidc_sign_in(
+                "https://idp.test",
+                "grouped",
+                &grouped,
+                &[MATRIX_GROUP.into()],
+                now,
+            )
+            .await
+            .unwrap();
+        let t = world.anonymous().login(GROUPED, PASSWORD).await.unwrap();
+        world.tokens.push((Principal::GroupMember, t.access_token));
+        // The SSO account: made by a provider sign-in, it has no password.
+        let sso = NewUser {
+            id: heartlock_core::ids::new_id(),
+            email: SSO_USER.into(),
+            display_name: "sso".into(),
+            password_hash: None,
+            role: ServerRole::User,
+            is_superuser: false,
+        };
+        (world.srv.store)
+            .create_oidc_user(&sso, "https://idp.test", "sso-member", &[], now)
+            .await
+            .unwrap();
+        world.ids.push((SSO_USER.to_string(), sso.id.clone()));
+        let t = world.sso_session().await;
+        world.tokens.push((Principal::SsoMember, t));
         let member_token = world.token(Principal::Member).to_string();
         world
             .tokens
@@ -195,6 +255,7 @@ impl World {
             (Principal::Viewer, "viewer"),
             (Principal::Member, "member"),
             (Principal::Admin, "admin"),
+            (Principal::SsoMember, "member"),
         ] {
             owner
                 .add_member(PROJECT, p.email().unwrap(), role)
@@ -206,6 +267,10 @@ impl World {
             .await
             .unwrap();
         owner.add_member(PROJECT, EXTRA, "viewer").await.unwrap();
+        owner
+            .grant_group(PROJECT, MATRIX_GROUP, "member", None)
+            .await
+            .unwrap();
         owner
             .put_secret(PROJECT, ENV, KEY, "first value", None)
             .await
@@ -255,7 +320,24 @@ impl World {
 
     /// As [`World::client`], but signed-in principals get a new session
     /// (for calls that end the session they are made with).
+    /// An API session of the SSO account, as `heartlock login --sso` gets.
+    async fn sso_session(&self) -> String {
+        let user = (self.srv.store)
+            .user_by_email(SSO_USER)
+            .await
+            .unwrap()
+            .unwrap();
+        let system = heartlock_domain::Principal::system("test");
+        heartlock_domain::users::start_session(&self.srv.state, &system, user)
+            .await
+            .unwrap()
+            .access_token
+    }
+
     pub async fn fresh_session(&self, p: Principal) -> Client {
+        if p == Principal::SsoMember {
+            return self.anonymous().with_token(self.sso_session().await);
+        }
         match p.email() {
             Some(email) => {
                 let t = self.anonymous().login(email, PASSWORD).await.unwrap();
@@ -293,6 +375,7 @@ impl World {
             (Principal::Viewer, "viewer"),
             (Principal::Member, "member"),
             (Principal::Admin, "admin"),
+            (Principal::SsoMember, "member"),
         ] {
             owner
                 .add_member(&slug, p.email().unwrap(), role)
@@ -301,6 +384,10 @@ impl World {
         }
         owner
             .add_member_in(&slug, LIMITED, "member", Some(&[ENV.into()]))
+            .await
+            .unwrap();
+        owner
+            .grant_group(&slug, MATRIX_GROUP, "member", None)
             .await
             .unwrap();
         slug

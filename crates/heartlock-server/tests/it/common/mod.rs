@@ -8,6 +8,8 @@ use heartlock_store::{Backend, DbTarget, Store, StoreOptions};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub mod smtp;
+
 pub struct TestServer {
     pub addr: SocketAddr,
     pub base: String,
@@ -93,8 +95,19 @@ impl TestServer {
 
 /// Another instance on the same database (same keys), as behind a load balancer.
 pub async fn second_instance(first: &TestServer, key: Option<Secret>) -> TestServer {
+    second_instance_with(first, key, |_| {}).await
+}
+
+/// As [`second_instance`], with `tweak` editing its settings first (the
+/// database URL and keys are set again after it).
+pub async fn second_instance_with(
+    first: &TestServer,
+    key: Option<Secret>,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::for_tests(dir.path());
+    tweak(&mut settings);
     settings.database_url = first.state.settings.database_url.clone();
     settings.encryption_key = key;
     settings.jwt.secret_key = Some(Secret::new("shared-jwt-key-for-both-instances-0123456789"));

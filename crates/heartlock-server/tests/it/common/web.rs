@@ -199,7 +199,12 @@ pub struct World {
 
 impl World {
     pub async fn start(backend: Backend) -> World {
-        let srv = TestServer::start(backend, |_| {}).await;
+        Self::start_with(backend, heartlock_config::NoAuthPolicy::Deny).await
+    }
+
+    /// The same world on a server whose POLICY_NO_AUTH_DEFAULT is `policy`.
+    pub async fn start_with(backend: Backend, policy: heartlock_config::NoAuthPolicy) -> World {
+        let srv = TestServer::start(backend, |s| s.policy_no_auth_default = policy).await;
         // Accounts go straight into the store with one shared hash (argon2
         // is slow); registration is covered by the matrix itself.
         let hash = heartlock_core::password::hash_password(PASSWORD).unwrap();

@@ -1,0 +1,27 @@
+//! What the domain needs from a request to write an email: the reader's
+//! language and, when HEARTLOCK_BASE_URL is unset, this request's base URL
+//! for links (its Host header, already checked against ALLOWED_HOSTS).
+use crate::state::AppState;
+use axum::http::HeaderMap;
+use axum::http::header::HOST;
+use heartlock_domain::mail::MailContext;
+
+pub fn mail_context(state: &AppState, headers: &HeaderMap, lang: &str) -> MailContext {
+    let base = headers.get(HOST).and_then(|h| h.to_str().ok()).map(|host| {
+        let scheme = if crate::web::session::secure_cookies(&state.settings) {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{host}")
+    });
+    MailContext::new(lang, base)
+}
+
+/// The language of an API request (Accept-Language, else English).
+pub fn api_lang(headers: &HeaderMap) -> &'static str {
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok());
+    crate::web::i18n::negotiate(None, accept).lang
+}
