@@ -747,3 +747,42 @@ backend_test!(anonymous_under_each_no_auth_policy, |backend| async move {
         failures.join("\n")
     );
 });
+
+// A user who reaches the project only through an IdP group granted
+// `member`, and an account made by single sign-on (no password) with a
+// direct `member` membership, get a direct member's answer on every row
+// (the SSO account has no password to change).
+backend_test!(
+    group_and_sso_members_answer_as_direct_members,
+    |backend| async move {
+        let member = Principal::ALL
+            .iter()
+            .position(|p| *p == Principal::Member)
+            .unwrap();
+        let mut w = World::start(backend).await;
+        let mut failures = Vec::new();
+        for p in [Principal::GroupMember, Principal::SsoMember] {
+            for row in table() {
+                let want = match (p, row.op) {
+                    // No password to change: the form answers with its error.
+                    (Principal::SsoMember, Op::ChangePassword) => Expect::Status(403),
+                    _ => row.expect[member],
+                };
+                let (reply, landed) = run(&mut w, row.op, p).await;
+                let what = format!("{} {} ({:?}) as {}", row.method, row.path, row.op, p.name());
+                if !want.matches(&reply) {
+                    failures.push(format!(
+                        "{what}: expected {want:?}, got {} {}{}",
+                        reply.status,
+                        reply.location,
+                        title(&reply.body)
+                    ));
+                } else if landed.is_some_and(|l| l != want.allowed()) {
+                    failures.push(format!("{what}: the change did not match the answer"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        w.srv.stop().await;
+    }
+);

@@ -18,6 +18,8 @@ pub const ENV: &str = "development";
 pub const KEY: &str = "SHARED_KEY";
 /// An account that is signed in by the login form cells (never a principal).
 pub const LOGIN_USER: &str = "login@example.com";
+/// The IdP group granted `member` on the main project.
+pub const MATRIX_GROUP: &str = "matrix-devs";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Principal {
@@ -32,6 +34,12 @@ pub enum Principal {
     ServerAdmin,
     /// A `member` of the project limited to `ENV`.
     Limited,
+    /// Reaches the project only through an IdP group granted `member`.
+    /// Not in [`Principal::ALL`]: checked against [`Principal::Member`].
+    GroupMember,
+    /// An account made by single sign-on (no password), a direct `member`.
+    /// Not in [`Principal::ALL`]: checked against [`Principal::Member`].
+    SsoMember,
 }
 
 impl Principal {
@@ -56,6 +64,8 @@ impl Principal {
             Principal::Outsider => "outsider",
             Principal::ServerAdmin => "srvadmin",
             Principal::Limited => "env-limit",
+            Principal::GroupMember => "group-member",
+            Principal::SsoMember => "sso-member",
         }
     }
 
@@ -70,6 +80,8 @@ impl Principal {
             Principal::Outsider => Some("outsider@example.com"),
             Principal::ServerAdmin => Some("root@example.com"),
             Principal::Limited => Some("limited@example.com"),
+            Principal::GroupMember => Some("grouped@example.com"),
+            Principal::SsoMember => Some("sso@example.com"),
         }
     }
 
@@ -77,7 +89,7 @@ impl Principal {
     fn project_role(self) -> Option<&'static str> {
         match self {
             Principal::Viewer => Some("viewer"),
-            Principal::Member | Principal::Limited => Some("member"),
+            Principal::Member | Principal::Limited | Principal::SsoMember => Some("member"),
             Principal::Admin => Some("admin"),
             _ => None,
         }
@@ -106,19 +118,22 @@ pub fn input_value(html: &str, name: &str) -> Option<String> {
 /// A browser: its own cookie jar, no redirects followed.
 pub struct Browser {
     http: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
     base: String,
     signed_in: bool,
 }
 
 impl Browser {
     pub fn new(srv: &TestServer) -> Self {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
         Self {
             http,
+            jar,
             base: srv.base.clone(),
             signed_in: false,
         }
@@ -169,6 +184,14 @@ impl Browser {
         fields.extend_from_slice(form);
         let resp = self.http.post(format!("{}{path}", self.base)).form(&fields);
         Self::reply(resp.send().await.unwrap()).await
+    }
+
+    /// Takes a session cookie made on the server's side (an SSO account
+    /// has no password to type).
+    pub fn adopt_session(&mut self, set_cookie: &str) {
+        let url = reqwest::Url::parse(&self.base).unwrap();
+        self.jar.add_cookie_str(set_cookie, &url);
+        self.signed_in = true;
     }
 
     /// Signs in through the login form (GET for the CSRF cookie and token,
@@ -225,7 +248,38 @@ impl World {
                 .create_user(email, if admin { "admin" } else { "user" })
                 .await;
         }
-        for p in Principal::ALL {
+        // The group member: a password account whose only tie to the
+        // project is its stored IdP group; the SSO account has no password.
+        let grouped = world
+            .create_user(Principal::GroupMember.email().unwrap(), "user")
+            .await;
+        let now = world.srv.state.clock.now_ms();
+        (world.srv.store)
+            .record_oidc_sign_in(
+                "https://idp.test",
+                "grouped",
+                &grouped,
+                &[MATRIX_GROUP.into()],
+                now,
+            )
+            .await
+            .unwrap();
+        let sso = NewUser {
+            id: heartlock_core::ids::new_id(),
+            email: Principal::SsoMember.email().unwrap().into(),
+            display_name: "sso".into(),
+            password_hash: None,
+            role: ServerRole::User,
+            is_superuser: false,
+        };
+        (world.srv.store)
+            .create_oidc_user(&sso, "https://idp.test", "sso-member", &[], now)
+            .await
+            .unwrap();
+        let everyone = Principal::ALL
+            .into_iter()
+            .chain([Principal::GroupMember, Principal::SsoMember]);
+        for p in everyone {
             let b = world.fresh(p).await;
             world.browsers.push((p, b));
         }
@@ -248,7 +302,11 @@ impl World {
             .expect("the default development environment")
             .id;
         let now = self.srv.state.clock.now_ms();
-        for p in Principal::ALL {
+        (self.srv.store)
+            .upsert_group_grant(&project.id, MATRIX_GROUP, ProjectRole::Member, None, now)
+            .await
+            .unwrap();
+        for p in Principal::ALL.into_iter().chain([Principal::SsoMember]) {
             if let Some(role) = p.project_role() {
                 let id = self.user_id(p.email().unwrap()).await;
                 let limit = [self.env_id.clone()];
@@ -308,6 +366,25 @@ impl World {
     /// holding just the CSRF cookie.
     pub async fn fresh(&self, p: Principal) -> Browser {
         let mut b = Browser::new(&self.srv);
+        if p == Principal::SsoMember {
+            let user = (self.srv.store)
+                .user_by_email(p.email().unwrap())
+                .await
+                .unwrap()
+                .unwrap();
+            let system = heartlock_domain::Principal::system("test");
+            let secret = heartlock_domain::web_sessions::start(&self.srv.state, &system, &user)
+                .await
+                .unwrap();
+            let cookie = heartlock_server::web::session::set_cookie(
+                &self.srv.state,
+                heartlock_server::web::session::SESSION_COOKIE,
+                &secret,
+                None,
+            );
+            b.adopt_session(cookie.to_str().unwrap());
+            return b;
+        }
         match p.email() {
             Some(email) => b.sign_in(email).await,
             None => {
@@ -319,6 +396,13 @@ impl World {
 
     /// Signs the long-lived browser in again (after its sessions were ended).
     pub async fn sign_in_again(&mut self, p: Principal) {
+        if p == Principal::SsoMember {
+            let b = self.fresh(p).await;
+            if let Some(slot) = self.browsers.iter_mut().find(|(q, _)| *q == p) {
+                slot.1 = b;
+            }
+            return;
+        }
         if let Some(email) = p.email() {
             let b = self
                 .browsers
