@@ -2,6 +2,7 @@
 //! an optional environment limit (a JSON list of environment ids, `NULL`
 //! for every environment, as for memberships). The store only keeps them;
 //! the domain resolves a user's role from their groups.
+use crate::member_environments::{encode_limit, parse_limit};
 use crate::projects::ProjectRecord;
 use crate::{Result, Store, StoreError};
 use heartlock_core::roles::ProjectRole;
@@ -22,12 +23,7 @@ type Row = (String, String, String, Option<String>, i64);
 fn record((project_id, group_name, role, envs, created_at): Row) -> Result<GroupGrantRecord> {
     let role =
         ProjectRole::parse(&role).ok_or_else(|| StoreError::corrupt("group_grants", "role"))?;
-    let environments = envs
-        .map(|t| {
-            serde_json::from_str::<Vec<String>>(&t)
-                .map_err(|_| StoreError::corrupt("group_grants", "environments"))
-        })
-        .transpose()?;
+    let environments = parse_limit("group_grants", envs)?;
     Ok(GroupGrantRecord {
         project_id,
         group_name,
@@ -171,10 +167,7 @@ impl Store {
         environments: Option<&[String]>,
         now: i64,
     ) -> Result<()> {
-        let envs = environments
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|_| StoreError::corrupt("group_grants", "environments"))?;
+        let envs = encode_limit("group_grants", environments)?;
         // A write transaction: it carries the store's actor (PostgreSQL).
         let mut tx = self.begin_write().await?;
         sqlx::query(

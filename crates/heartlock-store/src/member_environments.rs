@@ -4,12 +4,27 @@
 use crate::{Result, Store, StoreError};
 use heartlock_core::roles::ProjectRole;
 
-fn parse(text: Option<String>) -> Result<Option<Vec<String>>> {
+/// An `environments` limit column (memberships, group grants) as read.
+pub(crate) fn parse_limit(
+    table: &'static str,
+    text: Option<String>,
+) -> Result<Option<Vec<String>>> {
     text.map(|t| {
         serde_json::from_str::<Vec<String>>(&t)
-            .map_err(|_| StoreError::corrupt("memberships", "environments"))
+            .map_err(|_| StoreError::corrupt(table, "environments"))
     })
     .transpose()
+}
+
+/// An `environments` limit as stored (`None`: every environment).
+pub(crate) fn encode_limit(table: &'static str, envs: Option<&[String]>) -> Result<Option<String>> {
+    envs.map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| StoreError::corrupt(table, "environments"))
+}
+
+fn parse(text: Option<String>) -> Result<Option<Vec<String>>> {
+    parse_limit("memberships", text)
 }
 
 impl Store {
@@ -55,10 +70,7 @@ impl Store {
         environments: Option<&[String]>,
         now: i64,
     ) -> Result<()> {
-        let envs = environments
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|_| StoreError::corrupt("memberships", "environments"))?;
+        let envs = encode_limit("memberships", environments)?;
         // A write transaction: it carries the store's actor (PostgreSQL).
         let mut tx = self.begin_write().await?;
         sqlx::query(
