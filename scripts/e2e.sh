@@ -55,6 +55,9 @@ bin="$root/target/debug/heartlock"
 # --- one run -------------------------------------------------------------------
 work="" server_pid="" pg_db=""
 sso_work="" sso_pid="" op_pid="" sso_pg_db="" sso_base="" op_base=""
+ts_work="" ts_pid="" sv_pid="" ts_pg_db="" ts_base="" ts_log=""
+smtp_pid="" mail_dir=""
+push_pid="" push_dir="" push_port=""
 stop_pid() { # pid: stops that process (ours) if it is still running
   [ -n "$1" ] || return 0
   kill "$1" 2>/dev/null || true
@@ -64,14 +67,22 @@ cleanup() {
   stop_pid "$server_pid"; server_pid=""
   stop_pid "$sso_pid"; sso_pid=""
   stop_pid "$op_pid"; op_pid=""
+  stop_pid "$ts_pid"; ts_pid=""
+  stop_pid "$sv_pid"; sv_pid=""
+  stop_pid "$smtp_pid"; smtp_pid=""
+  stop_pid "$push_pid"; push_pid=""
+  [ -n "$push_dir" ] && rm -rf "$push_dir"
+  push_dir=""
   local db
-  for db in "$pg_db" "$sso_pg_db"; do
+  for db in "$pg_db" "$sso_pg_db" "$ts_pg_db"; do
     [ -n "$db" ] && psql -q "$pg_admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   done
-  pg_db="" sso_pg_db=""
+  pg_db="" sso_pg_db="" ts_pg_db=""
   [ -n "$work" ] && rm -rf "$work"
   [ -n "$sso_work" ] && rm -rf "$sso_work"
-  work="" sso_work="" sso_base="" op_base=""
+  [ -n "$ts_work" ] && rm -rf "$ts_work"
+  [ -n "$mail_dir" ] && rm -rf "$mail_dir"
+  work="" sso_work="" sso_base="" op_base="" ts_work="" ts_base="" ts_log="" mail_dir=""
   return 0
 }
 trap cleanup EXIT
@@ -131,6 +142,41 @@ start_sso() { # db art
   wait_ready "$sso_base/readyz" "$sso_pid" "$art/sso-server.log" "the SSO heartlock serve" || return 1
 }
 
+# The Turnstile server for 80-turnstile.test.mjs: a third heartlock with
+# Cloudflare's always-pass test keys and sign-in, registration and password
+# change all requiring the check, verified by the local siteverify stand-in
+# scripts/peers/turnstile_siteverify.py (its requests logged to ts_log).
+# Sets ts_base and ts_log.
+start_turnstile() { # db art
+  local db=$1 art=$2 ts_port ts_db_url="" sv_port
+  ts_work=$(mktemp -d)
+  ts_port=$(free_port)
+  ts_base="http://127.0.0.1:$ts_port"
+  ts_log="$art/siteverify.jsonl"
+  if [ "$db" = postgres ]; then
+    ts_pg_db="hl_e2e_ts_$(date +%s)_$RANDOM"
+    psql -q "$pg_admin_url" -c "CREATE DATABASE $ts_pg_db" >/dev/null || return 1
+    ts_db_url="${pg_admin_url%/*}/$ts_pg_db"
+  fi
+  python3 "$root/scripts/peers/turnstile_siteverify.py" --port 0 --log "$ts_log" >"$ts_work/sv.out" 2>"$art/siteverify.log" &
+  sv_pid=$!
+  for _ in $(seq 1 50); do grep -q '^ready' "$ts_work/sv.out" 2>/dev/null && break; sleep 0.1; done
+  sv_port=$(sed -n 's/^ready //p' "$ts_work/sv.out")
+  [ -n "$sv_port" ] || { echo "the siteverify stand-in did not start" >&2; cat "$art/siteverify.log" >&2; return 1; }
+  (
+    cd "$ts_work"
+    exec env -i PATH="$PATH" HOME="$ts_work" LANG=C.UTF-8 \
+      DEBUG=true HEARTLOCK_BIND="127.0.0.1:$ts_port" HEARTLOCK_DISABLE_ONBOARDING=true \
+      ${ts_db_url:+DATABASE_URL="$ts_db_url"} \
+      TURNSTILE_ENABLED=true TURNSTILE_SITE_KEY=1x00000000000000000000AA \
+      TURNSTILE_SECRET_KEY=1x0000000000000000000000000000000AA TURNSTILE_REQUIRE_ON_LOGIN=true \
+      TURNSTILE_VERIFY_URL="http://127.0.0.1:$sv_port/turnstile/v0/siteverify" \
+      RUST_LOG="${RUST_LOG:-info}" "$bin" serve
+  ) >"$art/ts-server.log" 2>&1 &
+  ts_pid=$!
+  wait_ready "$ts_base/readyz" "$ts_pid" "$art/ts-server.log" "the Turnstile heartlock serve" || return 1
+}
+
 run() { # sqlite | postgres
   local db=$1 art="$root/test-artifacts/$1" pg_url="" status=0
   rm -rf "$art" && mkdir -p "$art/screenshots"
@@ -140,9 +186,25 @@ run() { # sqlite | postgres
     psql -q "$pg_admin_url" -c "CREATE DATABASE $pg_db" >/dev/null || return 1
     pg_url="${pg_admin_url%/*}/$pg_db"
   fi
-  local port base
+  local port base smtp_port
   port=$(free_port)
   base="http://127.0.0.1:$port"
+  # The main server's mail goes to a capture relay (plain SMTP on
+  # 127.0.0.1); 75-invitations reads the messages from $mail_dir.
+  mail_dir=$(mktemp -d)
+  smtp_port=$(free_port)
+  python3 "$root/scripts/peers/smtp_capture.py" --port "$smtp_port" --out "$mail_dir" >"$art/smtp.log" 2>&1 &
+  smtp_pid=$!
+  for _ in $(seq 1 50); do grep -q '^ready' "$art/smtp.log" 2>/dev/null && break; sleep 0.2; done
+  grep -q '^ready' "$art/smtp.log" || { echo "the SMTP capture relay did not start:" >&2; cat "$art/smtp.log" >&2; return 1; }
+
+  # A local push service that decrypts like a browser (77-push).
+  push_dir=$(mktemp -d)
+  push_port=$(free_port)
+  python3 "$root/scripts/peers/push_receiver.py" --port "$push_port" --dir "$push_dir" >"$art/push.log" 2>&1 &
+  push_pid=$!
+  for _ in $(seq 1 50); do grep -q '^ready' "$art/push.log" 2>/dev/null && break; sleep 0.2; done
+  grep -q '^ready' "$art/push.log" || { echo "the push receiver did not start:" >&2; cat "$art/push.log" >&2; return 1; }
 
   # A clean environment: nothing inherited from the caller's HEARTLOCK_*,
   # DATABASE_URL or keys; no encryption key and no admin, so the onboarding
@@ -151,6 +213,7 @@ run() { # sqlite | postgres
     cd "$work"
     exec env -i PATH="$PATH" HOME="$work" LANG=C.UTF-8 \
       DEBUG=true HEARTLOCK_BIND="127.0.0.1:$port" ADMIN_CONTACT_EMAIL=ops@example.com \
+      EMAIL_HOST=127.0.0.1 EMAIL_PORT="$smtp_port" EMAIL_USE_TLS=false \
       RUST_LOG="${RUST_LOG:-info}" "$bin" serve
   ) >"$art/server.log" 2>&1 &
   server_pid=$!
@@ -163,12 +226,15 @@ run() { # sqlite | postgres
   done
   curl -fsS "$base/readyz" >/dev/null || { echo "the server did not become ready" >&2; tail -50 "$art/server.log" >&2; return 1; }
   start_sso "$db" "$art" || return 1
+  start_turnstile "$db" "$art" || return 1
 
   echo "=== e2e on $db: $base, SSO $sso_base with provider $op_base (artifacts: test-artifacts/$db) ==="
   (
     cd e2e
     E2E_BASE_URL="$base" E2E_HEARTLOCK_BIN="$bin" E2E_DB="$db" E2E_PG_URL="$pg_url" E2E_ARTIFACTS="$art" E2E_DATA_DIR="$work/heartlock_data" \
       E2E_SSO_BASE_URL="$sso_base" E2E_OP_URL="$op_base" \
+      E2E_TS_BASE_URL="$ts_base" E2E_TS_LOG="$ts_log" E2E_MAIL_DIR="$mail_dir" \
+      E2E_PUSH_URL="http://127.0.0.1:$push_port" E2E_PUSH_DIR="$push_dir" \
       timeout --kill-after=10 "${E2E_TIMEOUT:-400}" node --test --test-concurrency=1 \
       --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=tap --test-reporter-destination="$art/results.tap" \

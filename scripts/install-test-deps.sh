@@ -15,7 +15,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import cryptography, aiosmtpd' 2>/dev/null || ! command -v schemathesis >/dev/null; then
+if ! python3 -c 'import cryptography, aiosmtpd, http_ece' 2>/dev/null || ! command -v schemathesis >/dev/null; then
   python3 -m pip install -q -r scripts/requirements-test.txt
 fi
 

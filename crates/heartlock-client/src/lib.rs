@@ -6,12 +6,17 @@
 mod admin;
 mod auth;
 mod group_grants;
+pub mod invitations;
 pub mod outbox;
+pub mod preferences;
 mod projects;
+pub mod push;
 mod secrets;
 pub mod types;
+pub mod watches;
 
 pub use group_grants::GroupGrant;
+pub use invitations::{AcceptedInvitation, Invitation, NewInvitation};
 pub use types::*;
 
 use reqwest::Method;

@@ -116,18 +116,15 @@ pub(crate) fn fernet_keys(raw: &str) -> Result<(), usize> {
     Ok(())
 }
 
-/// VAPID public key: base64url of an uncompressed P-256 point.
+/// VAPID public key: base64url (padding optional) of an uncompressed point
+/// on P-256.
 pub(crate) fn vapid_public_key(raw: &str) -> bool {
-    B64URL
-        .decode(raw.trim())
-        .is_ok_and(|b| b.len() == 65 && b.first() == Some(&0x04))
+    heartlock_core::webpush::keys::parse_point(raw).is_some()
 }
 
-/// VAPID private key: base64url PKCS#8 DER; only the size is plausibility-checked.
+/// VAPID private key: base64url (padding optional) of a PKCS#8 DER P-256 key.
 pub(crate) fn vapid_private_key(raw: &str) -> bool {
-    B64URL
-        .decode(raw.trim())
-        .is_ok_and(|b| (100..=200).contains(&b.len()))
+    heartlock_core::webpush::VapidKeys::from_private(raw).is_ok()
 }
 
 pub(crate) fn is_sqlite_url(raw: &str) -> bool {

@@ -18,6 +18,8 @@ pub enum Binding {
     ServerSetting { name: String },
     /// A message waiting in the outbox, by row id.
     Outbox { id: String },
+    /// A browser push subscription's auth secret, by subscription id.
+    PushSubscription { id: String },
 }
 
 impl Binding {
@@ -32,6 +34,7 @@ impl Binding {
             Binding::ServerSecret { name } => server_secret_context(name),
             Binding::ServerSetting { name } => server_setting_context(name),
             Binding::Outbox { id } => outbox_context(id),
+            Binding::PushSubscription { id } => format!("push_subscription:{id}"),
         }
     }
 }

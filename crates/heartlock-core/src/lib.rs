@@ -13,6 +13,7 @@ pub mod roles;
 pub mod signing;
 pub mod throttle;
 pub mod token;
+pub mod webpush;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use crypto::{CryptoError, Keyring, Opened};

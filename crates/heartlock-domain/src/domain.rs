@@ -31,6 +31,8 @@ pub struct Domain {
     pub(crate) oidc_live: Arc<crate::oidc_settings::LiveOidc>,
     /// The email backend and the outbox worker's signals (see `mail`).
     pub(crate) mail: Arc<crate::mail::MailRuntime>,
+    /// The VAPID key pair web pushes are signed with (see `push::vapid`).
+    pub(crate) vapid: Arc<heartlock_core::webpush::VapidKeys>,
 }
 
 /// Where the database is, from DATABASE_URL.
@@ -141,6 +143,14 @@ impl Domain {
         )
         .await?;
         let oidc_live = crate::oidc_settings::boot(&settings, &store, &keyring).await?;
+        let vapid = crate::push::vapid::load(
+            &settings,
+            &store,
+            &keyring,
+            key_source.is_stable(),
+            clock.now_ms(),
+        )
+        .await?;
         let (audit, audit_writer) = AuditLog::start(store.clone());
         let cache = Arc::new(Cache::default());
         crate::cache::spawn_listener(cache.clone(), &store);
@@ -162,6 +172,7 @@ impl Domain {
             audit_writer: Arc::new(Mutex::new(Some(audit_writer))),
             oidc_live: Arc::new(oidc_live),
             mail,
+            vapid: Arc::new(vapid),
         };
         crate::oidc_settings::spawn_poller(&dom);
         Ok(dom)

@@ -26,6 +26,10 @@ pub struct Principal {
     pub actor: Actor,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The request's own base URL (`scheme://host`, the host already checked
+    /// against ALLOWED_HOSTS): links in the messages a change causes point
+    /// there when HEARTLOCK_BASE_URL is unset.
+    pub base_url: Option<String>,
 }
 
 impl Principal {
@@ -43,6 +47,7 @@ impl Principal {
             actor,
             ip: None,
             user_agent: None,
+            base_url: None,
         }
     }
 

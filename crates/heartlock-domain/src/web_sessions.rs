@@ -37,7 +37,19 @@ pub async fn resolve(
 }
 
 /// Starts a browser session for `user`; returns the cookie value (shown once).
-pub async fn start(dom: &Domain, caller: &Principal, user: &UserRecord) -> DomainResult<String> {
+/// `browser` is the id of the browser's long-lived cookie: a sign-in from a
+/// browser the account never used may email the account (see
+/// [`crate::preferences::note_browser`]).
+pub async fn start(
+    dom: &Domain,
+    caller: &Principal,
+    user: &UserRecord,
+    browser: Option<&str>,
+    mail: &crate::mail::MailContext,
+) -> DomainResult<String> {
+    if let Some(b) = browser {
+        crate::preferences::note_browser(dom, caller, user, b, mail).await?;
+    }
     let now = dom.now_ms();
     let secret = token::random_token("");
     dom.store

@@ -7,15 +7,19 @@ use axum::http::header::HOST;
 use heartlock_domain::mail::MailContext;
 
 pub fn mail_context(state: &AppState, headers: &HeaderMap, lang: &str) -> MailContext {
-    let base = headers.get(HOST).and_then(|h| h.to_str().ok()).map(|host| {
+    MailContext::new(lang, request_base_url(state, headers))
+}
+
+/// `scheme://host` of this request (for `Principal::base_url`).
+pub fn request_base_url(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    headers.get(HOST).and_then(|h| h.to_str().ok()).map(|host| {
         let scheme = if crate::web::session::secure_cookies(&state.settings) {
             "https"
         } else {
             "http"
         };
         format!("{scheme}://{host}")
-    });
-    MailContext::new(lang, base)
+    })
 }
 
 /// The language of an API request (Accept-Language, else English).

@@ -17,6 +17,10 @@ pub struct UserRecord {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// `en` or `fr` for messages to this user; `None`: the request's language.
+    pub language: Option<String>,
+    /// Email on a sign-in from a browser this account has not used before.
+    pub notify_new_sign_in: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -30,7 +34,7 @@ pub struct NewUser {
     pub is_superuser: bool,
 }
 
-pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.password_hash, u.role, u.is_superuser, u.oidc_subject, u.idp_groups, u.disabled, u.created_at, u.updated_at";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.password_hash, u.role, u.is_superuser, u.oidc_subject, u.idp_groups, u.disabled, u.created_at, u.updated_at, u.language, u.notify_new_sign_in";
 
 pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
     let groups: String = row.try_get("idp_groups")?;
@@ -48,6 +52,8 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        language: row.try_get("language")?,
+        notify_new_sign_in: row.try_get::<i64, _>("notify_new_sign_in")? != 0,
     })
 }
 
@@ -144,6 +150,32 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        self.commit_write(tx).await?;
+        if r.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The user's message preferences.
+    pub async fn set_user_preferences(
+        &self,
+        id: &str,
+        language: Option<&str>,
+        notify_new_sign_in: bool,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let r = sqlx::query(
+            "UPDATE users SET language = $1, notify_new_sign_in = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(language)
+        .bind(i64::from(notify_new_sign_in))
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         self.commit_write(tx).await?;
         if r.rows_affected() == 0 {
             Err(StoreError::NotFound)

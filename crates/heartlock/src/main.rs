@@ -57,6 +57,10 @@ enum Command {
     SetupCode,
     /// Print a new encryption key (same format as Python's Fernet.generate_key()).
     GenKey,
+    /// Print a new VAPID key pair for web push, as VAPID_* lines for .env
+    /// (the same three lines, in the same formats, as the documented
+    /// Python generator).
+    GenVapid,
     /// Re-encrypt every stored value under the first of the configured keys.
     RotateKey {
         /// Only report which values still need an old key; change nothing.
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::GenKey => commands::admin::gen_key(),
+        Command::GenVapid => commands::admin::gen_vapid(),
         Command::SetupCode => commands::users::setup_code(),
         Command::Createsuperuser {
             email,

@@ -134,13 +134,21 @@ pub(super) fn vapid(r: &mut Reader<'_>) -> Result<VapidSettings> {
     {
         return Err(ConfigError::invalid(
             "VAPID_PRIVATE_KEY",
-            "base64url (padding optional) of a PKCS#8 DER private key (100 to 200 bytes)",
+            "base64url (padding optional) of a PKCS#8 DER P-256 private key",
             r.source("VAPID_PRIVATE_KEY"),
         ));
     }
     if public_key.is_some() != private_key.is_some() {
         return Err(ConfigError::conflict(
             "VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together (or both left unset)",
+        ));
+    }
+    if let (Some(public), Some(private)) = (&public_key, &private_key)
+        && heartlock_core::webpush::VapidKeys::parse(public, private.expose()).is_err()
+    {
+        return Err(ConfigError::conflict(
+            "VAPID_PUBLIC_KEY does not belong to VAPID_PRIVATE_KEY: set both from the same \
+             generated pair (`heartlock gen-vapid` prints one)",
         ));
     }
     let subject = r

@@ -198,3 +198,37 @@ fn other_validations() {
     assert_eq!(s.oidc.sign_algo, "EdDSA");
     assert_eq!(s.bind.port(), 9000);
 }
+
+#[test]
+fn vapid_pair_from_the_seed_generator_is_accepted_and_a_mismatch_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Padded as the generator prints it, and unpadded.
+    for public in [VAPID_PUBLIC, VAPID_PUBLIC.trim_end_matches('=')] {
+        load_ok(
+            d,
+            &[
+                ("VAPID_PUBLIC_KEY", public),
+                ("VAPID_PRIVATE_KEY", VAPID_PRIVATE),
+            ],
+        );
+    }
+    // The public key of another pair made by the same generator.
+    let other =
+        "BMRBgsp9Ab7VcjhnxVIEtNw9x_Y-hbWJwhQiX-KjYdyzXdr-688iIWoQJCwN1BMbeqPWXrir_FTtilJO6KZSGUU=";
+    let msg = load_err(
+        d,
+        &[
+            ("VAPID_PUBLIC_KEY", other),
+            ("VAPID_PRIVATE_KEY", VAPID_PRIVATE),
+        ],
+    )
+    .to_string();
+    assert!(
+        msg.contains("VAPID_PUBLIC_KEY")
+            && msg.contains("VAPID_PRIVATE_KEY")
+            && msg.contains("does not belong")
+            && !msg.contains(VAPID_PRIVATE),
+        "{msg}"
+    );
+}

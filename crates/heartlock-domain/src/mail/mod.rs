@@ -126,7 +126,7 @@ pub fn backend_description(dom: &Domain) -> String {
 }
 
 /// The base URL links point to: HEARTLOCK_BASE_URL, else the request's.
-fn base_url(dom: &Domain, ctx: &MailContext) -> String {
+pub(crate) fn base_url(dom: &Domain, ctx: &MailContext) -> String {
     dom.settings
         .base_url
         .clone()
@@ -135,7 +135,7 @@ fn base_url(dom: &Domain, ctx: &MailContext) -> String {
 }
 
 /// Seals `email` for a new outbox row.
-fn seal(dom: &Domain, email: &Email) -> DomainResult<NewOutboxMessage> {
+pub(crate) fn seal(dom: &Domain, email: &Email) -> DomainResult<NewOutboxMessage> {
     let id = heartlock_core::ids::new_id();
     let json = zeroize::Zeroizing::new(
         serde_json::to_vec(email).map_err(|e| DomainError::Internal(e.to_string()))?,
@@ -167,7 +167,45 @@ pub(crate) fn password_changed(
     ctx: &MailContext,
     now_ms: i64,
 ) -> DomainResult<Vec<NewOutboxMessage>> {
-    let r = templates::password_changed(&ctx.lang, &user.email, &when(now_ms), &base_url(dom, ctx));
+    let r = templates::password_changed(
+        recipient_language(user, ctx),
+        &user.email,
+        &when(now_ms),
+        &base_url(dom, ctx),
+    );
+    let email = Email {
+        from: dom.settings.email.default_from_email.clone(),
+        to: user.email.clone(),
+        subject: r.subject,
+        text: r.text,
+        html: r.html,
+    };
+    Ok(vec![seal(dom, &email)?])
+}
+
+/// The language of a message to `user`: theirs when they chose one, else
+/// the language of the request causing it.
+pub fn recipient_language<'a>(user: &'a UserRecord, ctx: &'a MailContext) -> &'a str {
+    user.language.as_deref().unwrap_or(&ctx.lang)
+}
+
+/// The "new sign-in from a new browser" message for `user`.
+pub(crate) fn new_sign_in(
+    dom: &Domain,
+    user: &UserRecord,
+    ctx: &MailContext,
+    now_ms: i64,
+    browser: &str,
+    ip: &str,
+) -> DomainResult<Vec<NewOutboxMessage>> {
+    let r = templates::new_sign_in(
+        recipient_language(user, ctx),
+        &user.email,
+        &when(now_ms),
+        browser,
+        ip,
+        &base_url(dom, ctx),
+    );
     let email = Email {
         from: dom.settings.email.default_from_email.clone(),
         to: user.email.clone(),

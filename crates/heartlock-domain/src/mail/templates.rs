@@ -1,6 +1,9 @@
 //! Message texts, plain and HTML, in English and French. Every value put
 //! into the HTML part is escaped.
 
+pub mod invitation;
+pub mod watch;
+
 /// A rendered message, before the addresses are added.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -120,6 +123,60 @@ pub fn password_changed(lang: &str, account: &str, when: &str, base_url: &str) -
     }
 }
 
+/// "New sign-in from a new browser", sent to the account's address.
+pub fn new_sign_in(
+    lang: &str,
+    account: &str,
+    when: &str,
+    browser: &str,
+    ip: &str,
+    base_url: &str,
+) -> Rendered {
+    let url = format!("{}/account", base_url.trim_end_matches('/'));
+    let (subject, hello, what, device, advice, off) = if is_fr(lang) {
+        (
+            "Nouvelle connexion à Heartlock depuis un nouveau navigateur",
+            "Bonjour,",
+            format!(
+                "Le compte Heartlock {account} s'est connecté le {when} depuis un navigateur qu'il n'avait jamais utilisé."
+            ),
+            format!("Navigateur : {browser}\nAdresse IP : {ip}"),
+            "Si c'est vous, il n'y a rien à faire. Sinon, changez votre mot de passe tout de suite \
+             et fermez les autres sessions depuis votre compte :",
+            "Ces messages se désactivent depuis la page de votre compte.",
+        )
+    } else {
+        (
+            "New sign-in to Heartlock from a new browser",
+            "Hello,",
+            format!(
+                "The Heartlock account {account} signed in on {when} from a browser it had never used before."
+            ),
+            format!("Browser: {browser}\nIP address: {ip}"),
+            "If this was you, there is nothing to do. If not, change your password at once and \
+             sign out the other sessions from your account:",
+            "You can turn these messages off on your account page.",
+        )
+    };
+    let text = format!("{hello}\n\n{what}\n\n{device}\n\n{advice}\n{url}\n\n{off}\n");
+    let html = html_page(
+        language(lang),
+        subject,
+        &[
+            hello.into(),
+            escape(&what),
+            escape(&device).replace('\n', "<br>"),
+            format!("{} {}", escape(advice), link(&url)),
+            escape(off),
+        ],
+    );
+    Rendered {
+        subject: subject.to_string(),
+        text,
+        html,
+    }
+}
+
 /// The message of `heartlock mail test`.
 pub fn test_message(backend: &str) -> Rendered {
     let subject = "Heartlock test message".to_string();
@@ -165,6 +222,23 @@ mod tests {
         assert!(fr.subject.contains("mot de passe"));
         assert!(fr.html.contains("lang=\"fr\""));
         assert_eq!(language("de"), "en");
+    }
+
+    #[test]
+    fn new_sign_in_names_the_browser_and_escapes_it() {
+        let en = new_sign_in(
+            "en",
+            "a@x.io",
+            "now",
+            "<script>",
+            "10.0.0.1",
+            "https://s.example",
+        );
+        assert!(en.subject.contains("new browser"));
+        assert!(en.text.contains("Browser: <script>") && en.text.contains("10.0.0.1"));
+        assert!(en.html.contains("&lt;script&gt;") && !en.html.contains("<script>"));
+        let fr = new_sign_in("fr", "a@x.io", "now", "Firefox", "::1", "https://s.example");
+        assert!(fr.subject.contains("nouveau navigateur") && fr.html.contains("lang=\"fr\""));
     }
 
     #[test]

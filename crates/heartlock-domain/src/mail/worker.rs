@@ -27,6 +27,8 @@ struct Worker {
     ring: SharedKeyring,
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
+    /// Delivers messages of kind `push` (see `crate::push::send`).
+    push: crate::push::send::PushSender,
     retry_base_ms: i64,
     lease_ms: i64,
     last_purge: i64,
@@ -47,6 +49,7 @@ pub(super) fn spawn(
         ring: dom.keyring.clone(),
         clock: dom.clock.clone(),
         mailer,
+        push: crate::push::send::PushSender::new(dom),
         retry_base_ms: i64::try_from(dom.settings.email.retry_base_secs)
             .unwrap_or(30)
             .saturating_mul(1000),
@@ -113,9 +116,13 @@ impl Worker {
     }
 
     async fn deliver(&self, m: OutboxMessage) {
-        let outcome = match self.open(&m) {
-            Ok(email) => self.mailer.send(&email).await,
-            Err(e) => Err(e),
+        let outcome = if m.kind == crate::push::KIND_PUSH {
+            self.push.deliver(&m).await
+        } else {
+            match self.open(&m) {
+                Ok(email) => self.mailer.send(&email).await,
+                Err(e) => Err(e),
+            }
         };
         let now = self.clock.now_ms();
         let marked = match &outcome {

@@ -4,6 +4,7 @@ use crate::Domain;
 use crate::audit_event::{EventExt, event};
 use crate::cache::{Change, changed};
 use crate::error::{DomainError, DomainResult};
+use crate::mail::templates::watch::KeyChange;
 use crate::principal::{Actor, Principal};
 use heartlock_core::audit::Outcome;
 use heartlock_core::binding::secret_version_context;
@@ -255,11 +256,32 @@ pub(super) async fn write_in(
                 .key(&w.key)
         })
         .collect();
+    // Watchers' notices commit with the versions too (none: one indexed query).
+    let change = crate::watches::fanout::Change {
+        action,
+        keys: writes
+            .iter()
+            .map(|w| KeyChange {
+                key: w.key.clone(),
+                deleted: w.value_ct.is_none(),
+            })
+            .collect(),
+    };
+    let notices = crate::watches::fanout::messages(dom, caller, project, env, change).await?;
+    let notify = !notices.is_empty();
     let (author, now) = (author(caller), dom.now_ms());
     let result = crate::audit::write(dom, caller, events, |store| async move {
+        let store = if notify {
+            store.with_outbox(notices)
+        } else {
+            store
+        };
         store.write_secrets(&env.id, &writes, &author, now).await
     })
     .await;
+    if notify && result.is_ok() {
+        dom.mail.wake();
+    }
     // Invalidate even on failure: the cache must never be newer than the database's answer.
     changed(&dom.cache, &dom.store, Change::Environment(env.id.clone())).await;
     let written = result.map_err(|e| match e {

@@ -1,5 +1,5 @@
 //! /api/v1/auth: registration, sign-in, refresh, sign-out, password.
-use super::docs::{CommonErrors, Throttled};
+use super::docs::{CommonErrors, ProblemDoc, Throttled};
 use super::error::ApiResult;
 use super::extract::Json;
 use super::views::*;
@@ -7,6 +7,7 @@ use crate::auth::Caller;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use heartlock_domain::turnstile::{self, Action};
 use heartlock_domain::users::{self, NewAccount, TokenPair};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,6 +20,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(change_password))
         .routes(routes!(me))
+}
+
+/// Routes guarded by Cloudflare Turnstile fail closed when siteverify
+/// cannot be reached.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum TurnstileDown {
+    #[response(
+        status = 503,
+        description = "The Turnstile verification service is unavailable (only with TURNSTILE_ENABLED)",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(ProblemDoc),
 }
 
 pub(super) fn tokens(t: TokenPair) -> TokenResponse {
@@ -34,12 +48,19 @@ pub(super) fn tokens(t: TokenPair) -> TokenResponse {
 
 /// Create an account (when ENABLE_REGISTRATION is on) and sign in.
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, description = "Account created and signed in", body = TokenResponse), CommonErrors, Throttled))]
+    responses((status = 201, description = "Account created and signed in", body = TokenResponse), CommonErrors, Throttled, TurnstileDown))]
 async fn register(
     State(state): State<AppState>,
     caller: Caller,
     Json(req): Json<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
+    turnstile::verify(
+        &state,
+        &caller,
+        Action::Register,
+        req.turnstile_token.as_deref(),
+    )
+    .await?;
     let new = NewAccount {
         email: &req.email,
         display_name: req.display_name.as_deref(),
@@ -50,14 +71,23 @@ async fn register(
     Ok((StatusCode::CREATED, Json(tokens(pair))))
 }
 
-/// Sign in with email and password.
+/// Sign in with email and password. When the server requires Cloudflare
+/// Turnstile on sign-in, `turnstile_token` is required too (422 without it,
+/// 503 when the check cannot be made): scripts use a service token instead.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, description = "Signed in", body = TokenResponse), CommonErrors, Throttled))]
+    responses((status = 200, description = "Signed in", body = TokenResponse), CommonErrors, Throttled, TurnstileDown))]
 async fn login(
     State(state): State<AppState>,
     caller: Caller,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
+    turnstile::verify(
+        &state,
+        &caller,
+        Action::Login,
+        req.turnstile_token.as_deref(),
+    )
+    .await?;
     Ok(Json(tokens(
         users::login(&state, &caller, &req.email, &req.password).await?,
     )))
@@ -87,13 +117,23 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Stat
 
 /// Change the password; every other session is signed out.
 #[utoipa::path(post, path = "/auth/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChangeRequest,
-    responses((status = 200, description = "Password changed", body = PasswordChanged), CommonErrors, Throttled))]
+    responses((status = 200, description = "Password changed", body = PasswordChanged), CommonErrors, Throttled, TurnstileDown))]
 async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
     headers: axum::http::HeaderMap,
     Json(req): Json<PasswordChangeRequest>,
 ) -> ApiResult<Json<PasswordChanged>> {
+    // Who is asking comes first: an anonymous caller gets the 401.
+    if caller.user().is_some() {
+        turnstile::verify(
+            &state,
+            &caller,
+            Action::PasswordChange,
+            req.turnstile_token.as_deref(),
+        )
+        .await?;
+    }
     let mail = crate::mail_context::mail_context(
         &state,
         &headers,

@@ -8,13 +8,17 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod group_grants;
+pub mod invitations;
 pub mod outbox;
 pub mod pagination;
+pub mod preferences;
 pub mod projects;
+pub mod push;
 pub mod secrets;
 pub mod sso;
 pub mod tokens;
 pub mod views;
+pub mod watches;
 
 use crate::state::AppState;
 use axum::Json;
@@ -28,7 +32,7 @@ use utoipa_axum::router::OpenApiRouter;
     info(title = "Heartlock API", description = "Self-hosted secrets manager. Errors are RFC 9457 problem details."),
     modifiers(&BearerAuth),
     components(schemas(docs::ProblemDoc, docs::FieldErrorDoc)),
-    tags((name = "auth"), (name = "projects"), (name = "environments"), (name = "secrets"), (name = "members"), (name = "tokens"), (name = "audit"), (name = "admin"))
+    tags((name = "auth"), (name = "projects"), (name = "environments"), (name = "secrets"), (name = "members"), (name = "tokens"), (name = "audit"), (name = "admin"), (name = "push"))
 )]
 struct ApiDoc;
 
@@ -39,12 +43,16 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(sso::router())
         .merge(projects::router())
         .merge(group_grants::router())
+        .merge(invitations::router())
         .merge(secrets::router())
         .merge(tokens::router())
         .merge(audit::router())
         .merge(admin::router())
         .merge(admin_oidc::router())
         .merge(outbox::router())
+        .merge(watches::router())
+        .merge(preferences::router())
+        .merge(push::router())
         .split_for_parts();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     (router, doc)

@@ -46,6 +46,12 @@ pub struct RegisterRequest {
     /// Defaults to the email's local part.
     #[schema(max_length = 200)]
     pub display_name: Option<String>,
+    /// The Cloudflare Turnstile token (the widget's `cf-turnstile-response`),
+    /// required when the server has TURNSTILE_ENABLED and requires it for
+    /// this action (TURNSTILE_REQUIRE_ON_REGISTER). Scripts sign in with a service token instead.
+    #[serde(default)]
+    #[schema(max_length = 2048)]
+    pub turnstile_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -53,6 +59,12 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// The Cloudflare Turnstile token (the widget's `cf-turnstile-response`),
+    /// required when the server has TURNSTILE_ENABLED and requires it for
+    /// this action (TURNSTILE_REQUIRE_ON_LOGIN). Scripts sign in with a service token instead.
+    #[serde(default)]
+    #[schema(max_length = 2048)]
+    pub turnstile_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -66,6 +78,12 @@ pub struct RefreshRequest {
 pub struct PasswordChangeRequest {
     pub current_password: String,
     pub new_password: String,
+    /// The Cloudflare Turnstile token (the widget's `cf-turnstile-response`),
+    /// required when the server has TURNSTILE_ENABLED and requires it for
+    /// this action (TURNSTILE_REQUIRE_ON_PASSWORD_CHANGE). Scripts sign in with a service token instead.
+    #[serde(default)]
+    #[schema(max_length = 2048)]
+    pub turnstile_token: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

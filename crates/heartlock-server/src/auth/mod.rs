@@ -62,6 +62,7 @@ impl FromRequestParts<AppState> for Caller {
             actor,
             ip: peer.map(|ip| ip.to_string()),
             user_agent,
+            base_url: crate::mail_context::request_base_url(state, &parts.headers),
         }))
     }
 }

@@ -11,7 +11,24 @@ use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 /// `style=` attribute is inert even if escaping fails somewhere.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
-     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+     worker-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// [`CONTENT_SECURITY_POLICY`] plus what Cloudflare Turnstile's widget
+/// needs (its script and its iframe, from `origin`): used on every page
+/// while TURNSTILE_ENABLED, never otherwise.
+pub fn policy_with_turnstile(origin: &str) -> String {
+    CONTENT_SECURITY_POLICY
+        .replacen(
+            "script-src 'self'",
+            &format!("script-src 'self' {origin}"),
+            1,
+        )
+        .replacen(
+            "default-src 'self';",
+            &format!("default-src 'self'; frame-src 'self' {origin};"),
+            1,
+        )
+}
 
 /// 30 days; sent on responses to secure requests only (RFC 6797 §7.2: a
 /// user agent ignores it over plain HTTP, and saying it there is a lie).

@@ -28,7 +28,9 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use client::PeerAddr;
-pub use headers::{CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY, STRICT_TRANSPORT_SECURITY};
+pub use headers::{
+    CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY, STRICT_TRANSPORT_SECURITY, policy_with_turnstile,
+};
 pub use host::host_allowed;
 pub use tls::request_is_secure;
 

@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::Response;
+use heartlock_domain::turnstile::{self, Action};
 use heartlock_domain::{users, web_sessions};
 use serde::Deserialize;
 
@@ -29,6 +30,23 @@ struct AccountPage {
     role: String,
     sessions: Vec<SessionRow>,
     error: Option<String>,
+    /// The message language chosen ("" for the request's).
+    language: String,
+    notify_new_sign_in: bool,
+    turnstile: Option<super::turnstile::Widget>,
+    /// Environments the user watches ("notify me"), with "stop".
+    watches: Vec<heartlock_domain::watches::Watch>,
+    /// The browsers that get push notifications (see web::push).
+    push_subscriptions: Vec<PushRow>,
+}
+
+/// One subscribed browser, for the account page.
+pub struct PushRow {
+    pub id: String,
+    pub label: String,
+    pub service: String,
+    pub created_iso: String,
+    pub last_success_iso: String,
 }
 
 /// RFC 3339 UTC from Unix milliseconds (no time zone database needed).
@@ -90,6 +108,24 @@ async fn build(
             current: false,
         });
     }
+    let prefs = heartlock_domain::preferences::get(state, &ctx.caller)
+        .await
+        .map_err(|e| from_domain(ctx.tr, &ctx.path, e))?;
+    let watches = heartlock_domain::watches::list_mine(state, &ctx.caller)
+        .await
+        .map_err(|e| from_domain(ctx.tr, &ctx.path, e))?;
+    let push_subscriptions = heartlock_domain::push::subscriptions::list(state, &ctx.caller)
+        .await
+        .map_err(|e| from_domain(ctx.tr, &ctx.path, e))?
+        .into_iter()
+        .map(|p| PushRow {
+            id: p.id,
+            label: p.label,
+            service: p.service,
+            created_iso: iso(p.created_at),
+            last_success_iso: p.last_success_at.map(iso).unwrap_or_default(),
+        })
+        .collect();
     let page = AccountPage {
         l: Layout::new(ctx, "account"),
         email: user.email.clone(),
@@ -97,6 +133,11 @@ async fn build(
         role: user.role.as_str().to_string(),
         sessions,
         error,
+        language: prefs.language.unwrap_or_default(),
+        notify_new_sign_in: prefs.notify_new_sign_in,
+        turnstile: super::turnstile::widget(state, Action::PasswordChange),
+        watches,
+        push_subscriptions,
     };
     Ok(render(&page))
 }
@@ -106,9 +147,50 @@ pub async fn page(State(state): State<AppState>, ctx: WebCtx) -> Result<Response
 }
 
 #[derive(Deserialize)]
+pub struct PreferencesForm {
+    #[serde(default)]
+    language: String,
+    /// A checkbox: present ("on") when ticked.
+    #[serde(default)]
+    notify_new_sign_in: Option<String>,
+}
+
+/// Saves the message preferences.
+pub async fn save_preferences(
+    State(state): State<AppState>,
+    f: CheckedForm<PreferencesForm>,
+) -> Result<Response, WebError> {
+    let CheckedForm { ctx, form } = f;
+    if ctx.user.is_none() {
+        return Err(WebError::Login("/account".into()));
+    }
+    let prefs = heartlock_domain::preferences::Preferences {
+        language: Some(form.language).filter(|l| !l.is_empty()),
+        notify_new_sign_in: form.notify_new_sign_in.is_some(),
+    };
+    match heartlock_domain::preferences::set(&state, &ctx.caller, prefs).await {
+        Ok(_) => Ok(redirect_with_flash(
+            &state,
+            "/account",
+            "ok",
+            "account.messages_saved",
+        )),
+        Err(e @ heartlock_domain::DomainError::Validation { .. }) => {
+            let mut r = build(&state, &ctx, Some(user_message(&e))).await?;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(from_domain(ctx.tr, &ctx.path, e)),
+    }
+}
+
+#[derive(Deserialize)]
 pub struct PasswordForm {
     current_password: String,
     new_password: String,
+    /// Filled in by the Turnstile widget.
+    #[serde(default, rename = "cf-turnstile-response")]
+    turnstile: Option<String>,
 }
 
 pub async fn change_password(
@@ -119,6 +201,13 @@ pub async fn change_password(
     let CheckedForm { ctx, form } = f;
     if ctx.user.is_none() {
         return Err(WebError::Login("/account".into()));
+    }
+    let token = form.turnstile.as_deref();
+    if let Err(e) = turnstile::verify(&state, &ctx.caller, Action::PasswordChange, token).await {
+        let (message, status) = super::turnstile::refusal(ctx.tr, &e);
+        let mut r = build(&state, &ctx, Some(message)).await?;
+        *r.status_mut() = status;
+        return Ok(r);
     }
     let mail = crate::mail_context::mail_context(&state, &headers, ctx.tr.lang);
     match users::change_password(

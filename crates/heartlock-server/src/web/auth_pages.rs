@@ -2,12 +2,14 @@
 use super::csrf::CheckedForm;
 use super::errors::{WebError, from_domain, too_many_message, with_retry_after};
 use super::session::{self, WebCtx};
+use super::turnstile::{refusal, widget};
 use super::{Layout, redirect_with_flash, render, safe_next};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
+use heartlock_domain::turnstile::{self, Action};
 use heartlock_domain::users;
 use serde::Deserialize;
 
@@ -32,6 +34,21 @@ struct LoginPage {
     next: String,
     /// Single sign-on is on: show "Sign in with SSO".
     sso: bool,
+    turnstile: Option<super::turnstile::Widget>,
+}
+
+impl LoginPage {
+    /// The form again, with what was typed (never the password) and a message.
+    fn again(state: &AppState, ctx: &WebCtx, error: String, email: String, next: String) -> Self {
+        LoginPage {
+            l: Layout::new(ctx, "login"),
+            error: Some(error),
+            email,
+            next,
+            sso: heartlock_domain::oidc::enabled(state),
+            turnstile: widget(state, Action::Login),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -53,6 +70,7 @@ pub async fn login_page(
         email: String::new(),
         next: q.next.unwrap_or_default(),
         sso: heartlock_domain::oidc::enabled(&state),
+        turnstile: widget(&state, Action::Login),
     })
 }
 
@@ -62,6 +80,9 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    /// Filled in by the Turnstile widget.
+    #[serde(default, rename = "cf-turnstile-response")]
+    turnstile: Option<String>,
 }
 
 pub async fn login_submit(
@@ -69,6 +90,19 @@ pub async fn login_submit(
     f: CheckedForm<LoginForm>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
+    let check = turnstile::verify(
+        &state,
+        &ctx.caller,
+        Action::Login,
+        form.turnstile.as_deref(),
+    );
+    if let Err(e) = check.await {
+        let (message, status) = refusal(ctx.tr, &e);
+        let page = LoginPage::again(&state, &ctx, message, form.email, form.next);
+        let mut resp = render(&page);
+        *resp.status_mut() = status;
+        return Ok(resp);
+    }
     match users::login_user(&state, &ctx.caller, &form.email, &form.password).await {
         Ok(user) => {
             let cookie = session::start(&state, &user, &ctx)
@@ -85,25 +119,15 @@ pub async fn login_submit(
             Ok(resp)
         }
         Err(heartlock_domain::DomainError::Unauthenticated(_)) => {
-            let page = LoginPage {
-                error: Some(ctx.tr.t("login.failed")),
-                email: form.email,
-                next: form.next,
-                sso: heartlock_domain::oidc::enabled(&state),
-                l: Layout::new(&ctx, "login"),
-            };
+            let message = ctx.tr.t("login.failed");
+            let page = LoginPage::again(&state, &ctx, message, form.email, form.next);
             let mut resp = render(&page);
             *resp.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             Ok(resp)
         }
         Err(heartlock_domain::DomainError::TooManyAttempts { retry_after_secs }) => {
-            let page = LoginPage {
-                error: Some(too_many_message(ctx.tr, retry_after_secs)),
-                email: form.email,
-                next: form.next,
-                sso: heartlock_domain::oidc::enabled(&state),
-                l: Layout::new(&ctx, "login"),
-            };
+            let message = too_many_message(ctx.tr, retry_after_secs);
+            let page = LoginPage::again(&state, &ctx, message, form.email, form.next);
             Ok(with_retry_after(render(&page), retry_after_secs))
         }
         Err(e) => Err(from_domain(ctx.tr, &ctx.path, e)),
@@ -117,9 +141,10 @@ struct RegisterPage {
     error: Option<String>,
     email: String,
     display_name: String,
+    turnstile: Option<super::turnstile::Widget>,
 }
 
-pub async fn register_page(ctx: WebCtx) -> Response {
+pub async fn register_page(State(state): State<AppState>, ctx: WebCtx) -> Response {
     if !ctx.registration {
         return WebError::NotFound(ctx.tr).into_response();
     }
@@ -128,6 +153,7 @@ pub async fn register_page(ctx: WebCtx) -> Response {
         error: None,
         email: String::new(),
         display_name: String::new(),
+        turnstile: widget(&state, Action::Register),
     })
 }
 
@@ -137,6 +163,9 @@ pub struct RegisterForm {
     password: String,
     #[serde(default)]
     display_name: String,
+    /// Filled in by the Turnstile widget.
+    #[serde(default, rename = "cf-turnstile-response")]
+    turnstile: Option<String>,
 }
 
 pub async fn register_submit(
@@ -146,6 +175,25 @@ pub async fn register_submit(
     let CheckedForm { ctx, form } = f;
     if !users::registration_open(&state) {
         return Err(WebError::NotFound(ctx.tr));
+    }
+    let check = turnstile::verify(
+        &state,
+        &ctx.caller,
+        Action::Register,
+        form.turnstile.as_deref(),
+    );
+    if let Err(e) = check.await {
+        let (message, status) = refusal(ctx.tr, &e);
+        let page = RegisterPage {
+            error: Some(message),
+            email: form.email,
+            display_name: form.display_name,
+            turnstile: widget(&state, Action::Register),
+            l: Layout::new(&ctx, "register"),
+        };
+        let mut resp = render(&page);
+        *resp.status_mut() = status;
+        return Ok(resp);
     }
     let new = users::NewAccount {
         email: &form.email,
@@ -170,6 +218,7 @@ pub async fn register_submit(
                 error: Some(user_message(&e)),
                 email: form.email,
                 display_name: form.display_name,
+                turnstile: widget(&state, Action::Register),
                 l: Layout::new(&ctx, "register"),
             };
             let mut resp = render(&page);
@@ -181,6 +230,7 @@ pub async fn register_submit(
                 error: Some(too_many_message(ctx.tr, retry_after_secs)),
                 email: form.email,
                 display_name: form.display_name,
+                turnstile: widget(&state, Action::Register),
                 l: Layout::new(&ctx, "register"),
             };
             Ok(with_retry_after(render(&page), retry_after_secs))

@@ -9,13 +9,16 @@ pub mod auth_pages;
 pub mod csrf;
 pub mod errors;
 pub mod i18n;
+pub mod invite;
 pub mod oidc;
 pub mod oidc_cli;
 pub mod oidc_csp;
 pub mod oidc_link;
 pub mod onboarding;
 pub mod projects;
+pub mod push;
 pub mod session;
+pub mod turnstile;
 
 use crate::state::AppState;
 use axum::Router;
@@ -39,10 +42,21 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/oauth/link"),
     ("POST", "/oauth/link"),
     ("POST", "/set-locale"),
+    // Invitation links (web::invite): public, the link is the credential.
+    ("GET", "/invite/{token}"),
+    ("POST", "/invite/{token}"),
     ("GET", "/account"),
     ("POST", "/account/password"),
+    ("POST", "/account/preferences"),
     ("POST", "/account/sign-out-everywhere"),
     ("GET", "/static/{*path}"),
+    // Browser push (web::push): the service worker, and the account's own
+    // subscriptions (signed-in users, CSRF token).
+    ("GET", "/sw.js"),
+    ("POST", "/account/push/subscribe"),
+    ("POST", "/account/push/unsubscribe"),
+    ("POST", "/account/push/test"),
+    ("POST", "/account/push/{id}/delete"),
     // First-run wizard (web::onboarding): public while open, 404 afterwards.
     ("GET", "/onboarding"),
     ("POST", "/onboarding"),
@@ -94,10 +108,21 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/projects/{project}/environments/{env}/rename"),
     ("POST", "/projects/{project}/environments/{env}/move"),
     ("POST", "/projects/{project}/environments/{env}/delete"),
+    ("POST", "/projects/{project}/environments/{env}/watch"),
+    ("POST", "/projects/{project}/environments/{env}/unwatch"),
     ("GET", "/projects/{project}/members"),
     ("POST", "/projects/{project}/members"),
     ("POST", "/projects/{project}/members/{user_id}/role"),
     ("POST", "/projects/{project}/members/{user_id}/remove"),
+    ("POST", "/projects/{project}/invitations"),
+    (
+        "POST",
+        "/projects/{project}/invitations/{invitation_id}/resend",
+    ),
+    (
+        "POST",
+        "/projects/{project}/invitations/{invitation_id}/revoke",
+    ),
     ("POST", "/projects/{project}/group-grants"),
     ("POST", "/projects/{project}/group-grants/change"),
     ("POST", "/projects/{project}/group-grants/remove"),
@@ -123,8 +148,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/oauth/callback", get(oidc::callback))
         .route("/oauth/link", get(oidc_link::page).post(oidc_link::confirm))
         .route("/set-locale", post(auth_pages::set_locale))
+        .route("/invite/{token}", get(invite::page).post(invite::accept))
         .route("/account", get(account::page))
         .route("/account/password", post(account::change_password))
+        .route("/account/preferences", post(account::save_preferences))
         .route(
             "/account/sign-out-everywhere",
             post(account::sign_out_everywhere),
@@ -145,6 +172,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/oidc", get(admin_oidc::show).post(admin_oidc::save))
         .route("/admin/oidc/remove", post(admin_oidc::remove))
         .merge(projects::router())
+        .merge(push::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             session::ensure_csrf_cookie,

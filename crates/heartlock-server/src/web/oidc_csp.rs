@@ -7,8 +7,12 @@
 //! pages shown to such a browser (it carries the signed sign-out cookie) add
 //! exactly that one origin to `form-action`; every other page keeps the
 //! strict policy.
+//!
+//! While Cloudflare Turnstile is enabled, every page's policy also allows
+//! the widget's origin (see `middleware::policy_with_turnstile`); both
+//! changes are made here so they compose.
 use super::oidc::sign_out_url;
-use crate::middleware::CONTENT_SECURITY_POLICY;
+use crate::middleware::{CONTENT_SECURITY_POLICY, policy_with_turnstile};
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
@@ -22,9 +26,16 @@ pub async fn allow_provider_sign_out(
     req: Request,
     next: Next,
 ) -> Response {
-    let policy = sign_out_url(&state, req.headers())
-        .and_then(|url| origin_of(&url))
-        .and_then(|origin| HeaderValue::from_str(&policy_allowing(&origin)).ok());
+    let base = heartlock_domain::turnstile::enabled(&state)
+        .then(|| policy_with_turnstile(heartlock_domain::turnstile::ORIGIN));
+    let policy = match sign_out_url(&state, req.headers()).and_then(|url| origin_of(&url)) {
+        Some(origin) => Some(policy_allowing(
+            base.as_deref().unwrap_or(CONTENT_SECURITY_POLICY),
+            &origin,
+        )),
+        None => base,
+    }
+    .and_then(|p| HeaderValue::from_str(&p).ok());
     let mut res = next.run(req).await;
     if let Some(policy) = policy
         && !res.headers().contains_key(header::CONTENT_SECURITY_POLICY)
@@ -46,8 +57,8 @@ fn origin_of(url: &str) -> Option<String> {
     origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
-fn policy_allowing(origin: &str) -> String {
-    CONTENT_SECURITY_POLICY.replacen(
+fn policy_allowing(base: &str, origin: &str) -> String {
+    base.replacen(
         "form-action 'self'",
         &format!("form-action 'self' {origin}"),
         1,
@@ -64,7 +75,7 @@ mod tests {
             origin_of("https://idp.example.com:8443/session/end?id_token_hint=ey.x.y&a=b;c")
                 .expect("an http(s) URL has an origin");
         assert_eq!(origin, "https://idp.example.com:8443");
-        let policy = policy_allowing(&origin);
+        let policy = policy_allowing(CONTENT_SECURITY_POLICY, &origin);
         assert!(policy.ends_with("form-action 'self' https://idp.example.com:8443"));
         assert_eq!(
             policy.replace(" https://idp.example.com:8443", ""),

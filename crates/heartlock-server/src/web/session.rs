@@ -15,6 +15,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use heartlock_core::roles::AnonymousPolicy;
 use heartlock_core::token;
+use heartlock_domain::mail::MailContext;
 use heartlock_domain::records::{UserRecord, WebSessionRecord};
 use heartlock_domain::{Actor, Principal, web_sessions};
 use std::net::SocketAddr;
@@ -23,6 +24,10 @@ pub const SESSION_COOKIE: &str = "heartlock_session";
 /// Double-submit CSRF cookie for forms shown before signing in.
 pub const CSRF_COOKIE: &str = "heartlock_csrf";
 pub const FLASH_COOKIE: &str = "heartlock_flash";
+/// A random id naming this browser (signed, long-lived): a sign-in from a
+/// browser the account has not used before can email the account.
+pub const BROWSER_COOKIE: &str = "heartlock_browser";
+const BROWSER_MAX_AGE_SECS: i64 = 400 * 24 * 3600;
 /// Idle and absolute session lifetimes.
 pub use web_sessions::{ABSOLUTE_MS, IDLE_MS};
 
@@ -109,6 +114,10 @@ pub struct WebCtx {
     pub registration: bool,
     /// POLICY_NO_AUTH_DEFAULT as it applies now (deny while SSO is on).
     pub policy: AnonymousPolicy,
+    /// This browser's id ([`BROWSER_COOKIE`]).
+    pub browser: Option<String>,
+    /// The language and base URL of messages this request causes.
+    pub mail: MailContext,
 }
 
 impl WebCtx {
@@ -126,6 +135,10 @@ impl WebCtx {
 /// The anonymous CSRF value placed in request extensions by [`ensure_csrf_cookie`].
 #[derive(Clone)]
 struct AnonCsrf(String);
+
+/// The browser id placed in request extensions by [`ensure_csrf_cookie`].
+#[derive(Clone)]
+struct BrowserId(String);
 
 tokio::task_local! {
     /// The request's context, so error pages rendered deep in a handler
@@ -146,8 +159,14 @@ pub async fn ensure_csrf_cookie(
         Some(v) => (v, false),
         None => (token::random_token(""), true),
     };
+    let browser = signed_cookie(&state, req.headers(), BROWSER_COOKIE).filter(|v| v.len() >= 32);
+    let (browser, fresh_browser) = match browser {
+        Some(v) => (v, false),
+        None => (token::random_token(""), true),
+    };
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(AnonCsrf(value.clone()));
+    parts.extensions.insert(BrowserId(browser.clone()));
     let ctx = WebCtx::build(&mut parts, &state).await.ok();
     let had_flash = ctx.as_ref().is_some_and(|c| c.flash.is_some());
     if let Some(c) = &ctx {
@@ -161,6 +180,12 @@ pub async fn ensure_csrf_cookie(
     if fresh {
         resp.headers_mut()
             .append(SET_COOKIE, set_cookie(&state, CSRF_COOKIE, &value, None));
+    }
+    if fresh_browser {
+        resp.headers_mut().append(
+            SET_COOKIE,
+            set_cookie(&state, BROWSER_COOKIE, &browser, Some(BROWSER_MAX_AGE_SECS)),
+        );
     }
     if had_flash && !resp.status().is_redirection() {
         resp.headers_mut()
@@ -202,6 +227,7 @@ impl WebCtx {
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(200).collect());
+        let base_url = crate::mail_context::request_base_url(state, &parts.headers);
         let mut found = None;
         if let Some(tok) = signed_cookie(state, &parts.headers, SESSION_COOKIE) {
             found = web_sessions::resolve(state, &tok).await?;
@@ -227,6 +253,12 @@ impl WebCtx {
             heartlock_domain::users::registration_open(state),
         );
         let policy = state.anonymous_policy();
+        let browser = parts
+            .extensions
+            .get::<BrowserId>()
+            .map(|b| b.0.clone())
+            .or_else(|| signed_cookie(state, &parts.headers, BROWSER_COOKIE));
+        let mail = crate::mail_context::mail_context(state, &parts.headers, tr.lang);
         Ok(match found {
             Some((session, user)) => {
                 let caller = Principal {
@@ -236,6 +268,7 @@ impl WebCtx {
                     },
                     ip,
                     user_agent,
+                    base_url,
                 };
                 WebCtx {
                     tr,
@@ -249,6 +282,8 @@ impl WebCtx {
                     admin_url,
                     registration,
                     policy,
+                    browser,
+                    mail,
                 }
             }
             None => WebCtx {
@@ -260,6 +295,7 @@ impl WebCtx {
                     actor: Actor::Anonymous,
                     ip,
                     user_agent,
+                    base_url,
                 },
                 flash,
                 path,
@@ -267,6 +303,8 @@ impl WebCtx {
                 admin_url,
                 registration,
                 policy,
+                browser,
+                mail,
             },
         })
     }
@@ -278,7 +316,8 @@ pub async fn start(
     user: &UserRecord,
     ctx: &WebCtx,
 ) -> Result<HeaderValue, ApiError> {
-    let secret = web_sessions::start(state, &ctx.caller, user).await?;
+    let secret =
+        web_sessions::start(state, &ctx.caller, user, ctx.browser.as_deref(), &ctx.mail).await?;
     Ok(set_cookie(
         state,
         SESSION_COOKIE,

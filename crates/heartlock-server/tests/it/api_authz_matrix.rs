@@ -30,6 +30,8 @@ enum Op {
     Logout,
     ChangePassword,
     Me,
+    GetPreferences,
+    PutPreferences,
     ListProjects,
     CreateProject,
     GetProject,
@@ -50,6 +52,12 @@ enum Op {
     GrantGroupOwner,
     UpdateGroupGrant,
     RevokeGroupGrant,
+    ListInvitations,
+    Invite,
+    InviteOwner,
+    ResendInvitation,
+    RevokeInvitation,
+    AcceptInvitation,
     ListTokens,
     CreateToken,
     RevokeToken,
@@ -70,6 +78,15 @@ enum Op {
     CreateUser,
     UpdateUser,
     ListOutbox,
+    GetWatch,
+    PutWatch,
+    DeleteWatch,
+    ListWatches,
+    PushKey,
+    ListPushSubs,
+    SubscribePush,
+    DeletePushSub,
+    TestPush,
     /// The OIDC admin routes; `true` = the documented `/admin/oidc/`.
     GetOidc(bool),
     PutOidc(bool),
@@ -114,6 +131,8 @@ fn table() -> Vec<Row> {
         row(Op::Logout,         "POST",   "/api/v1/auth/logout",    [401, 401, 401, 204, 204, 204, 204, 204, 204, 401, 401, 401, 204]),
         row(Op::ChangePassword, "POST",   "/api/v1/auth/password",  [401, 401, 401, 200, 200, 200, 200, 200, 200, 401, 401, 401, 200]),
         row(Op::Me,             "GET",    "/api/v1/auth/me",        [401, 401, 401, 200, 200, 200, 200, 200, 200, 401, 401, 401, 200]),
+        row(Op::GetPreferences, "GET",    "/api/v1/account/preferences", [401, 401, 401, 200, 200, 200, 200, 200, 200, 401, 401, 401, 200]),
+        row(Op::PutPreferences, "PUT",    "/api/v1/account/preferences", [401, 401, 401, 200, 200, 200, 200, 200, 200, 401, 401, 401, 200]),
         row(Op::ListProjects,   "GET",    "/api/v1/projects",       [401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row(Op::CreateProject,  "POST",   "/api/v1/projects",       [401, 401, 401, 201, 201, 201, 201, 201, 201, 403, 403, 403, 201]),
         row(Op::GetProject,     "GET",    P,                        [401, 401, 401, 200, 200, 200, 200, 404, 200, 200, 200, 404, 200]),
@@ -137,6 +156,15 @@ fn table() -> Vec<Row> {
         row(Op::GrantGroupOwner, "POST",  &format!("{P}/group-grants"), [401, 401, 401, 403, 403, 403, 200, 404, 200, 404, 404, 404, 403]),
         row(Op::UpdateGroupGrant, "PATCH", &format!("{P}/group-grants/{{group}}"), [401, 401, 401, 403, 403, 200, 200, 404, 200, 404, 404, 404, 403]),
         row(Op::RevokeGroupGrant, "DELETE", &format!("{P}/group-grants/{{group}}"), [401, 401, 401, 403, 403, 204, 204, 404, 204, 404, 404, 404, 403]),
+        // Invitations answer as the member routes do; inviting an owner takes an owner.
+        row(Op::ListInvitations, "GET",   &format!("{P}/invitations"), [401, 401, 401, 403, 403, 200, 200, 404, 200, 404, 404, 404, 403]),
+        row(Op::Invite,         "POST",   &format!("{P}/invitations"), [401, 401, 401, 403, 403, 201, 201, 404, 201, 404, 404, 404, 403]),
+        row(Op::InviteOwner,    "POST",   &format!("{P}/invitations"), [401, 401, 401, 403, 403, 403, 201, 404, 201, 404, 404, 404, 403]),
+        row(Op::ResendInvitation, "POST", &format!("{P}/invitations/{{invitation_id}}/resend"), [401, 401, 401, 403, 403, 200, 200, 404, 200, 404, 404, 404, 403]),
+        row(Op::RevokeInvitation, "DELETE", &format!("{P}/invitations/{{invitation_id}}"), [401, 401, 401, 403, 403, 204, 204, 404, 204, 404, 404, 404, 403]),
+        // Public: the link's token is the credential (an unknown one here;
+        // accepting itself is tested in invitations.rs).
+        row(Op::AcceptInvitation, "POST", "/api/v1/invitations/accept", [404, 401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
         row(Op::ListTokens,     "GET",    &format!("{P}/tokens"),   [401, 401, 401, 403, 403, 200, 200, 404, 200, 404, 404, 404, 403]),
         row(Op::CreateToken,    "POST",   &format!("{P}/tokens"),   [401, 401, 401, 403, 403, 201, 201, 404, 201, 404, 404, 404, 403]),
         row(Op::RevokeToken,    "DELETE", &format!("{P}/tokens/{{token_id}}"), [401, 401, 401, 403, 403, 204, 204, 404, 204, 404, 404, 404, 403]),
@@ -163,6 +191,19 @@ fn table() -> Vec<Row> {
         outside(Op::DeleteSecret,   "DELETE", &format!("{E}/secrets/{{key}}"), [401, 401, 401, 403, 204, 204, 204, 404, 204, 404, 404, 404, 404]),
         outside(Op::Versions,       "GET",    &format!("{E}/secrets/{{key}}/versions"), [401, 401, 401, 200, 200, 200, 200, 404, 200, 404, 404, 404, 404]),
         outside(Op::Rollback,       "POST",   &format!("{E}/secrets/{{key}}/rollback"), [401, 401, 401, 403, 200, 200, 200, 404, 200, 404, 404, 404, 404]),
+        // Watches are people's: tokens 403 (before any lookup), anonymous 401.
+        row(Op::GetWatch,       "GET",    &format!("{E}/watch"),    [401, 401, 401, 200, 200, 200, 200, 404, 200, 403, 403, 403, 200]),
+        row(Op::PutWatch,       "PUT",    &format!("{E}/watch"),    [401, 401, 401, 200, 200, 200, 200, 404, 200, 403, 403, 403, 200]),
+        row(Op::DeleteWatch,    "DELETE", &format!("{E}/watch"),    [401, 401, 401, 204, 204, 204, 204, 404, 204, 403, 403, 403, 204]),
+        outside(Op::PutWatch,   "PUT",    &format!("{E}/watch"),    [401, 401, 401, 200, 200, 200, 200, 404, 200, 403, 403, 403, 404]),
+        row(Op::ListWatches,    "GET",    "/api/v1/watches",        [401, 401, 401, 200, 200, 200, 200, 200, 200, 403, 403, 403, 200]),
+        // Push: the server's key is public; subscriptions are people's own.
+        row(Op::PushKey,        "GET",    "/api/v1/push/public-key", [200, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row(Op::ListPushSubs,   "GET",    "/api/v1/push/subscriptions", [401, 401, 401, 200, 200, 200, 200, 200, 200, 403, 403, 403, 200]),
+        row(Op::SubscribePush,  "POST",   "/api/v1/push/subscriptions", [401, 401, 401, 201, 201, 201, 201, 201, 201, 403, 403, 403, 201]),
+        // Someone else's subscription is 404 (checked in push.rs); here each user's own.
+        row(Op::DeletePushSub,  "DELETE", "/api/v1/push/subscriptions/{id}", [401, 401, 401, 204, 204, 204, 204, 204, 204, 403, 403, 403, 204]),
+        row(Op::TestPush,       "POST",   "/api/v1/push/subscriptions/test", [401, 401, 401, 202, 202, 202, 202, 202, 202, 403, 403, 403, 202]),
         // Without ?project every user gets (their share of) the log.
         row(Op::AuditAll,       "GET",    "/api/v1/audit",          [401, 401, 401, 200, 200, 200, 200, 200, 200, 401, 401, 401, 200]),
         row(Op::AuditProject,   "GET",    "/api/v1/audit",          [401, 401, 401, 403, 403, 200, 200, 404, 200, 401, 401, 401, 403]),
@@ -179,6 +220,18 @@ fn table() -> Vec<Row> {
         row(Op::PatchOidc(false),  "PATCH",  "/api/v1/admin/oidc",  [401, 401, 401, 403, 403, 403, 403, 403, 200, 401, 401, 401, 403]),
         row(Op::DeleteOidc(false), "DELETE", "/api/v1/admin/oidc",  [401, 401, 401, 403, 403, 403, 403, 403, 204, 401, 401, 401, 403]),
     ]
+}
+
+/// A browser subscription to a loopback endpoint nobody listens on (DEBUG
+/// allows loopback endpoints): fresh keys, a unique endpoint.
+fn push_subscription(w: &World) -> (String, String, String) {
+    let keys = heartlock_core::webpush::VapidKeys::generate();
+    let endpoint = format!("http://127.0.0.1:9/push/{}", w.unique("sub"));
+    (
+        endpoint,
+        keys.public_b64(),
+        heartlock_core::webpush::b64url(&[7u8; 16]),
+    )
 }
 
 /// Performs `op` as `p` (in `env` for the environment routes) on fresh fixtures; Ok is the success status the
@@ -223,6 +276,14 @@ async fn run(w: &World, op: Op, p: Principal, env: &str) -> Result<u16, ClientEr
         // Same password again, from the long-lived session (which survives).
         Op::ChangePassword => c.change_password(PASSWORD, PASSWORD).await.map(|_| 200),
         Op::Me => c.me().await.map(|_| 200),
+        Op::GetPreferences => c.preferences().await.map(|_| 200),
+        Op::PutPreferences => {
+            let p = heartlock_client::preferences::Preferences {
+                language: None,
+                notify_new_sign_in: true,
+            };
+            c.set_preferences(&p).await.map(|_| 200)
+        }
         Op::ListProjects => c.list_projects(&ProjectQuery::default()).await.map(|_| 200),
         Op::CreateProject => {
             let new = NewProject {
@@ -312,6 +373,36 @@ async fn run(w: &World, op: Op, p: Principal, env: &str) -> Result<u16, ClientEr
                 _ => c.revoke_group_grant(PROJECT, &group).await.map(|_| 204),
             }
         }
+        Op::ListInvitations => c.list_invitations(PROJECT, page).await.map(|_| 200),
+        Op::Invite | Op::InviteOwner => {
+            let new = heartlock_client::NewInvitation {
+                email: format!("{}@example.com", w.unique("invited")),
+                role: if matches!(op, Op::InviteOwner) {
+                    "owner"
+                } else {
+                    "viewer"
+                }
+                .into(),
+                ..Default::default()
+            };
+            c.invite(PROJECT, &new).await.map(|_| 201)
+        }
+        Op::ResendInvitation | Op::RevokeInvitation => {
+            let new = heartlock_client::NewInvitation {
+                email: format!("{}@example.com", w.unique("invited")),
+                role: "viewer".into(),
+                ..Default::default()
+            };
+            let inv = owner.invite(PROJECT, &new).await.unwrap();
+            match op {
+                Op::ResendInvitation => c.resend_invitation(PROJECT, &inv.id).await.map(|_| 200),
+                _ => c.revoke_invitation(PROJECT, &inv.id).await.map(|_| 204),
+            }
+        }
+        Op::AcceptInvitation => c
+            .accept_invitation("hl_inv_unknown-token", Some(PASSWORD), None)
+            .await
+            .map(|_| 200),
         Op::ListTokens => c.list_tokens(PROJECT, page).await.map(|_| 200),
         Op::CreateToken => c
             .create_token(PROJECT, &token_request("read"))
@@ -390,6 +481,31 @@ async fn run(w: &World, op: Op, p: Principal, env: &str) -> Result<u16, ClientEr
             .map(|_| 200),
         Op::ListUsers => c.list_users(page).await.map(|_| 200),
         Op::ListOutbox => c.list_outbox(Some("failed")).await.map(|_| 200),
+        Op::GetWatch => c.watch_status(PROJECT, env).await.map(|_| 200),
+        Op::PutWatch => c.watch(PROJECT, env, true, false).await.map(|_| 200),
+        Op::DeleteWatch => c.unwatch(PROJECT, env).await.map(|_| 204),
+        Op::ListWatches => c.list_watches(page).await.map(|_| 200),
+        Op::PushKey => c.push_public_key().await.map(|_| 200),
+        Op::ListPushSubs => c.list_push_subscriptions(page).await.map(|_| 200),
+        Op::SubscribePush => {
+            let (endpoint, p256dh, auth) = push_subscription(w);
+            c.subscribe_push(&endpoint, &p256dh, &auth)
+                .await
+                .map(|_| 201)
+        }
+        Op::DeletePushSub => {
+            // The caller's own when it can have one, else the owner's.
+            let (endpoint, p256dh, auth) = push_subscription(w);
+            let sub = match c.subscribe_push(&endpoint, &p256dh, &auth).await {
+                Ok(s) => s,
+                Err(_) => owner
+                    .subscribe_push(&endpoint, &p256dh, &auth)
+                    .await
+                    .unwrap(),
+            };
+            c.delete_push_subscription(&sub.id).await.map(|_| 204)
+        }
+        Op::TestPush => c.test_push().await.map(|_| 202),
         Op::CreateUser => {
             let new = NewUser {
                 email: format!("{}@example.com", w.unique("made")),

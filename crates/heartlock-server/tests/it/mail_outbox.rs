@@ -11,7 +11,7 @@ const OTHER: &str = "a different long passphrase 97";
 const JWT: &str = "shared-jwt-key-for-both-instances-0123456789";
 
 /// SMTP to 127.0.0.1:`port` with STARTTLS and AUTH; retries after 1 s.
-fn smtp_to(s: &mut Settings, port: u16, ca: Option<&Path>) {
+pub(crate) fn smtp_to(s: &mut Settings, port: u16, ca: Option<&Path>) {
     s.email.backend = EmailBackend::Smtp;
     s.email.host = Some("127.0.0.1".into());
     s.email.port = port;

@@ -32,8 +32,16 @@ enum Op {
     SetLocale,
     Account,
     ChangePassword,
+    SavePreferences,
     SignOutEverywhere,
     Static,
+    /// Browser push (web::push): the service worker and the account's own
+    /// subscriptions.
+    ServiceWorker,
+    PushSubscribe,
+    PushUnsubscribe,
+    PushTest,
+    PushDelete,
     OnboardingPage,
     Onboarding,
     OnboardingTestDb,
@@ -64,6 +72,9 @@ enum Op {
     RenameEnv,
     MoveEnv,
     DeleteEnv,
+    /// "Notify me" on an environment, and stopping it.
+    Watch,
+    Unwatch,
     Members,
     AddMember,
     /// Granting the owner role takes an owner.
@@ -83,6 +94,14 @@ enum Op {
     GrantGroupOwner,
     ChangeGroupGrant,
     RemoveGroupGrant,
+    /// Inviting an email address; an owner invitation takes an owner.
+    Invite,
+    InviteOwner,
+    ResendInvitation,
+    RevokeInvitation,
+    /// The public invitation link page and its form (an unknown link here).
+    InvitePage,
+    AcceptInvite,
     Tokens,
     CreateToken,
     RevokeToken,
@@ -141,8 +160,14 @@ fn table() -> Vec<Row> {
         row(Op::SetLocale,         "POST", "/set-locale",            everyone(See("/"))),
         row(Op::Account,           "GET",  "/account",               signed_in(ok)),
         row(Op::ChangePassword,    "POST", "/account/password",      signed_in(See("/account"))),
+        row(Op::SavePreferences,   "POST", "/account/preferences",   signed_in(See("/account"))),
         row(Op::SignOutEverywhere, "POST", "/account/sign-out-everywhere", signed_in(See("/login"))),
         row(Op::Static,            "GET",  "/static/{*path}",        everyone(ok)),
+        row(Op::ServiceWorker,     "GET",  "/sw.js",                 everyone(ok)),
+        row(Op::PushSubscribe,     "POST", "/account/push/subscribe", signed_in(Expect::Status(201))),
+        row(Op::PushUnsubscribe,   "POST", "/account/push/unsubscribe", signed_in(Expect::Status(204))),
+        row(Op::PushTest,          "POST", "/account/push/test",     signed_in(See("/account#push"))),
+        row(Op::PushDelete,        "POST", "/account/push/{id}/delete", signed_in(See("/account#push"))),
         // An administrator exists: the wizard is gone for everyone.
         row(Op::OnboardingPage,    "GET",  "/onboarding",            everyone(nf)),
         row(Op::Onboarding,        "POST", "/onboarding",            everyone(nf)),
@@ -174,6 +199,9 @@ fn table() -> Vec<Row> {
         row(Op::RenameEnv,         "POST", &format!("{P}/environments/{{env}}/rename"), manage(envs)),
         row(Op::MoveEnv,           "POST", &format!("{P}/environments/{{env}}/move"),   manage(envs)),
         row(Op::DeleteEnv,         "POST", &format!("{P}/environments/{{env}}/delete"), manage(envs)),
+        // Anyone who may read the environment watches it (for themselves).
+        row(Op::Watch,             "POST", &format!("{P}/environments/{{env}}/watch"),   [L, See(envs), See(envs), See(envs), See(envs), nf, See(envs), See(envs)]),
+        row(Op::Unwatch,           "POST", &format!("{P}/environments/{{env}}/unwatch"), [L, See(envs), See(envs), See(envs), See(envs), nf, See(envs), See(envs)]),
         row(Op::Members,           "GET",  &format!("{P}/members"),  read),
         row(Op::AddMember,         "POST", &format!("{P}/members"),  manage(members)),
         row(Op::AddOwner,          "POST", &format!("{P}/members"),  owners(members)),
@@ -187,6 +215,12 @@ fn table() -> Vec<Row> {
         row(Op::GrantGroupOwner,   "POST", &format!("{P}/group-grants"),        owners(members)),
         row(Op::ChangeGroupGrant,  "POST", &format!("{P}/group-grants/change"), manage(members)),
         row(Op::RemoveGroupGrant,  "POST", &format!("{P}/group-grants/remove"), manage(members)),
+        row(Op::Invite,            "POST", &format!("{P}/invitations"),  manage(members)),
+        row(Op::InviteOwner,       "POST", &format!("{P}/invitations"),  owners(members)),
+        row(Op::ResendInvitation,  "POST", &format!("{P}/invitations/{{invitation_id}}/resend"), manage(members)),
+        row(Op::RevokeInvitation,  "POST", &format!("{P}/invitations/{{invitation_id}}/revoke"), manage(members)),
+        row(Op::InvitePage,        "GET",  "/invite/{token}",        everyone(nf)),
+        row(Op::AcceptInvite,      "POST", "/invite/{token}",        everyone(nf)),
         row(Op::Tokens,            "GET",  &format!("{P}/tokens"),   [L, no, no, ok, ok, nf, ok, no]),
         // The new token is shown once, on the page answering the form.
         row(Op::CreateToken,       "POST", &format!("{P}/tokens"),   [L, no, no, Expect::Status(201), Expect::Status(201), nf, Expect::Status(201), no]),
@@ -240,6 +274,10 @@ async fn run(w: &mut World, op: Op, p: Principal) -> (Reply, Option<bool>) {
             let form = [("current_password", PASSWORD), ("new_password", PASSWORD)];
             (b.post("/account/password", &form).await, None)
         }
+        Op::SavePreferences => {
+            let form = [("language", ""), ("notify_new_sign_in", "on")];
+            (b.post("/account/preferences", &form).await, None)
+        }
         // Ends every session of the user, the long-lived one included.
         Op::SignOutEverywhere => {
             let r = w
@@ -251,6 +289,43 @@ async fn run(w: &mut World, op: Op, p: Principal) -> (Reply, Option<bool>) {
             (r, None)
         }
         Op::Static => (b.get("/static/app.css").await, None),
+        Op::ServiceWorker => (b.get("/sw.js").await, None),
+        Op::PushSubscribe | Op::PushUnsubscribe | Op::PushDelete => {
+            let keys = heartlock_core::webpush::VapidKeys::generate();
+            let endpoint = format!("http://127.0.0.1:9/push/{}", w.unique("web-sub"));
+            let (p256dh, auth) = (
+                keys.public_b64(),
+                heartlock_core::webpush::b64url(&[5u8; 16]),
+            );
+            let form = [
+                ("endpoint", endpoint.as_str()),
+                ("p256dh", p256dh.as_str()),
+                ("auth", auth.as_str()),
+            ];
+            let made = b.post("/account/push/subscribe", &form).await;
+            match op {
+                Op::PushSubscribe => (made, None),
+                Op::PushUnsubscribe => (
+                    b.post(
+                        "/account/push/unsubscribe",
+                        &[("endpoint", endpoint.as_str())],
+                    )
+                    .await,
+                    None,
+                ),
+                _ => {
+                    let id = serde_json::from_str::<serde_json::Value>(&made.body)
+                        .ok()
+                        .and_then(|v| v["id"].as_str().map(str::to_string))
+                        .unwrap_or_else(|| "none".into());
+                    (
+                        b.post(&format!("/account/push/{id}/delete"), &[]).await,
+                        None,
+                    )
+                }
+            }
+        }
+        Op::PushTest => (b.post("/account/push/test", &[]).await, None),
         Op::OnboardingPage => (b.get("/onboarding").await, None),
         Op::Onboarding | Op::OnboardingTestDb => {
             let path = match op {
@@ -409,6 +484,49 @@ async fn run(w: &mut World, op: Op, p: Principal) -> (Reply, Option<bool>) {
                 .await;
             (r, Some(w.environment(&env.slug).await.is_none()))
         }
+        Op::Watch | Op::Unwatch => {
+            let env = w.environment(ENV).await.unwrap();
+            let user = match p.email() {
+                Some(email) => Some(w.user_id(email).await),
+                None => None,
+            };
+            if let (Op::Unwatch, Some(u)) = (op, &user) {
+                let project = w.project().await;
+                let now = w.srv.state.clock.now_ms();
+                let record = heartlock_store::WatchRecord {
+                    user_id: u.clone(),
+                    environment_id: env.id.clone(),
+                    project_id: project.id,
+                    email: true,
+                    push: false,
+                    created_at: now,
+                };
+                w.srv.store.upsert_watch(&record).await.unwrap();
+            }
+            let path = match op {
+                Op::Watch => "watch",
+                _ => "unwatch",
+            };
+            let r = w
+                .browser(p)
+                .post(
+                    &format!("{MAIN}/environments/{ENV}/{path}"),
+                    &[("email", "on")],
+                )
+                .await;
+            let now = match &user {
+                Some(u) => w.srv.store.watch(u, &env.id).await.unwrap().is_some(),
+                None => false,
+            };
+            let landed = match op {
+                Op::Watch => now,
+                _ => user.is_some() && !now,
+            };
+            if let Some(u) = user {
+                w.srv.store.delete_watch(&u, &env.id).await.unwrap();
+            }
+            (r, Some(landed))
+        }
         Op::Members => (b.get(&format!("{MAIN}/members")).await, None),
         Op::AddMember | Op::AddOwner => {
             let role = match op {
@@ -510,6 +628,58 @@ async fn run(w: &mut World, op: Op, p: Principal) -> (Reply, Option<bool>) {
                 _ => after.is_none(),
             };
             (r, Some(landed))
+        }
+        Op::Invite | Op::InviteOwner => {
+            let role = if matches!(op, Op::InviteOwner) {
+                "owner"
+            } else {
+                "viewer"
+            };
+            let email = format!("{}@example.com", w.unique("invited"));
+            let form = [("email", email.as_str()), ("role", role)];
+            let r = b.post(&format!("{MAIN}/invitations"), &form).await;
+            let project = w.project().await;
+            let open = w.srv.store.open_invitations(&project.id).await.unwrap();
+            (r, Some(open.iter().any(|i| i.email == email)))
+        }
+        Op::ResendInvitation | Op::RevokeInvitation => {
+            let project = w.project().await;
+            let id = heartlock_core::ids::new_id();
+            let new = heartlock_store::NewInvitation {
+                id: id.clone(),
+                project_id: project.id.clone(),
+                email: format!("{}@example.com", w.unique("invited")),
+                role: heartlock_core::roles::ProjectRole::Viewer,
+                environments: None,
+                language: "en".into(),
+                token_hash: heartlock_core::token::hash_token(&w.unique("hl_inv_")),
+                expires_at: i64::MAX / 2,
+                created_by: None,
+            };
+            w.srv.store.create_invitation(&new, 1).await.unwrap();
+            let action = match op {
+                Op::ResendInvitation => "resend",
+                _ => "revoke",
+            };
+            let path = format!("{MAIN}/invitations/{id}/{action}");
+            let r = w.browser(p).post(&path, &[]).await;
+            let after = w
+                .srv
+                .store
+                .invitation(&project.id, &id)
+                .await
+                .unwrap()
+                .unwrap();
+            let landed = match op {
+                Op::ResendInvitation => after.last_sent_at != Some(1),
+                _ => after.revoked_at.is_some(),
+            };
+            (r, Some(landed))
+        }
+        Op::InvitePage => (b.get("/invite/hl_inv_unknown").await, None),
+        Op::AcceptInvite => {
+            let form = [("password", PASSWORD), ("password_confirm", PASSWORD)];
+            (b.post("/invite/hl_inv_unknown", &form).await, None)
         }
         Op::Tokens => (b.get(&format!("{MAIN}/tokens")).await, None),
         Op::CreateToken => {

@@ -8,3 +8,4 @@ mod store_outbox;
 mod store_secrets;
 mod store_server_settings;
 mod store_throttle;
+mod store_watches;

@@ -2,7 +2,7 @@
 //! `whoami`.
 use super::args::{Output, Target};
 use super::context::Context;
-use super::error::{CliError, CliResult, usage};
+use super::error::{CliError, CliResult, failed, usage};
 use super::output;
 use super::profile::{self, Profile};
 use super::session::{Session, client_for};
@@ -90,9 +90,29 @@ async fn password_login(
         return Err(usage("no email given"));
     }
     let password = read_password(password_stdin)?;
-    let tokens = client_for(server)?.login(&email, &password).await?;
+    let result = client_for(server)?.login(&email, &password).await;
     drop(password);
-    Ok(tokens)
+    result.map_err(|e| {
+        if turnstile_required(&e) {
+            failed(TURNSTILE_HELP)
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// What to do when the server asks for a Cloudflare Turnstile check (a
+/// browser challenge a terminal cannot solve) on password sign-in.
+const TURNSTILE_HELP: &str = "this server requires a Cloudflare Turnstile check (a browser \
+     challenge) for password sign-in, which the CLI cannot complete. Sign in with \
+     `heartlock login --sso` if the server has single sign-on, or, for scripts, use a service \
+     token: HEARTLOCK_TOKEN=hl_st_… (created on the project's Tokens page or with \
+     `heartlock tokens create`)";
+
+/// The server's 422 names the `turnstile_token` field.
+fn turnstile_required(e: &ClientError) -> bool {
+    matches!(e, ClientError::Problem { status: 422, detail, .. }
+        if detail.starts_with("turnstile_token:"))
 }
 
 pub async fn login(args: LoginArgs) -> CliResult<()> {

@@ -9,6 +9,7 @@ mod cache;
 mod context;
 mod error;
 mod groups_cmd;
+mod members_cmd;
 mod output;
 mod paths;
 mod profile;
@@ -52,6 +53,8 @@ pub enum ClientCommand {
     Tokens(tokens_cmd::TokensArgs),
     /// List, grant and revoke project roles of identity-provider groups.
     Groups(groups_cmd::GroupsArgs),
+    /// List members; invite people by email, list, resend and revoke invitations.
+    Members(members_cmd::MembersArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -83,6 +86,7 @@ async fn dispatch(cmd: ClientCommand) -> CliResult<()> {
         ClientCommand::Envs(a) => projects_cmd::envs(a).await,
         ClientCommand::Tokens(a) => tokens_cmd::run(a).await,
         ClientCommand::Groups(a) => groups_cmd::run(a).await,
+        ClientCommand::Members(a) => members_cmd::run(a).await,
         ClientCommand::Setup(_) | ClientCommand::Run(_) | ClientCommand::Completions { .. } => {
             Ok(())
         }

@@ -12,6 +12,19 @@ pub fn gen_key() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `heartlock gen-vapid`: base64url (padded) of the 65-byte public point
+/// and of the PKCS#8 DER private key, then the placeholder subject.
+pub fn gen_vapid() -> anyhow::Result<ExitCode> {
+    let keys = heartlock_core::webpush::VapidKeys::generate();
+    let private = keys
+        .private_pkcs8_b64()
+        .ok_or_else(|| anyhow::anyhow!("cannot encode the generated key"))?;
+    println!("VAPID_PUBLIC_KEY={}", keys.public_padded());
+    println!("VAPID_PRIVATE_KEY={}", private.as_str());
+    println!("VAPID_SUBJECT=mailto:admin@example.com");
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn config() -> anyhow::Result<ExitCode> {
     let settings = super::load_settings()?;
     print!("{}", heartlock_config::render_report(&settings.report()));

@@ -6,7 +6,7 @@ use heartlock_store::testing::TestDb;
 use std::time::{Duration, Instant};
 
 #[path = "../../../heartlock-server/tests/it/common/smtp.rs"]
-mod smtp;
+pub(crate) mod smtp;
 
 const EMAIL: &str = "ops@example.com";
 const PASSWORD: &str = "a long and unusual passphrase 42";

@@ -6,9 +6,10 @@ use std::path::Path;
 use heartlock_config::{ConfigError, LoadInput, Loaded, load};
 
 pub const FERNET_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+// A pair printed by the seed's generator (padded base64url).
 pub const VAPID_PUBLIC: &str =
-    "BAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0-P0A";
-pub const VAPID_PRIVATE: &str = "AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK-2vcTL0tng5-71_AMKERgfJi00O0JJUFdeZWxzeoGIj5adpKuyucDHztXc4-rx-P8GDRQbIikwNz5FTFNaYWhvdn2Ei5KZoKeutbzDytHY3-bt9PsCCRAXHiUsMzpBSE9WXWRrcnmAh46VnKOqsbi_";
+    "BETRjoCdfr17HvRcL-IfOFEBiiY_HW8b2WeE5vyOSKRcVJC_Ro-w2YZNoL0EH-DpFD972tqtUuW_9TWsCIG6t0I=";
+pub const VAPID_PRIVATE: &str = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgWM6Hl-Bngg6Dmcpr8war5KZ_dz2Ef9h75Iu4D8HEhNGhRANCAARE0Y6AnX69ex70XC_iHzhRAYomPx1vG9lnhOb8jkikXFSQv0aPsNmGTaC9BB_g6RQ_e9rarVLlv_U1rAiBurdC";
 
 pub fn input(dir: &Path, env: &[(&str, &str)]) -> LoadInput {
     LoadInput {

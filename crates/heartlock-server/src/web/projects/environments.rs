@@ -29,6 +29,8 @@ struct EnvironmentsPage {
     error: Option<String>,
     slug: String,
     name: String,
+    /// "Notify me" controls (empty for anonymous visitors).
+    watch_rows: Vec<super::watches::WatchRow>,
 }
 
 async fn build(
@@ -42,6 +44,7 @@ async fn build(
         .await
         .map_err(|e| fail(ctx, e))?;
     let head = head(state, ctx, project, "environments").await?;
+    let watch_rows = super::watches::rows(state, ctx, project, &envs).await?;
     let (error, slug, name) = match form {
         Some((e, s, n)) => (Some(e), s, n),
         None => (None, String::new(), String::new()),
@@ -55,6 +58,7 @@ async fn build(
         error,
         slug,
         name,
+        watch_rows,
     }))
 }
 

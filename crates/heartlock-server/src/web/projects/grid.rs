@@ -84,6 +84,8 @@ struct GridPage {
     envs: Vec<EnvCol>,
     rows: Vec<Row>,
     forms: Forms,
+    /// "Notify me" controls per environment (empty for anonymous visitors).
+    watch_rows: Vec<super::watches::WatchRow>,
 }
 
 /// Builds the rows: every key of every environment, with the markers.
@@ -145,6 +147,7 @@ pub async fn build(
     for slot in values.values_mut() {
         slot.resize(envs.len(), None);
     }
+    let watch_rows = super::watches::rows(state, ctx, &project.slug, &envs).await?;
     let cols: Vec<EnvCol> = envs
         .into_iter()
         .map(|e| EnvCol {
@@ -163,6 +166,7 @@ pub async fn build(
         envs: cols,
         rows,
         forms,
+        watch_rows,
     }))
 }
 

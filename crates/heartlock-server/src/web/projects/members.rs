@@ -71,6 +71,8 @@ struct MembersPage {
     head: Head,
     members: Vec<MemberRow>,
     grants: Vec<GrantRow>,
+    /// Pending invitations (for those who manage members).
+    invitations: Vec<super::invitations::InviteRow>,
     /// (value, label) for the role selects.
     roles: Vec<(&'static str, String)>,
     /// (slug, name) of the project's environments, for the checkboxes.
@@ -110,6 +112,7 @@ async fn build(
         )
         .collect();
     let head = head(state, ctx, project, "members").await?;
+    let invitations = super::invitations::rows(state, ctx, project, head.perms.members).await?;
     let (_, envs) = environments::list(state, &ctx.caller, project)
         .await
         .map_err(|e| fail(ctx, e))?;
@@ -144,6 +147,7 @@ async fn build(
         head,
         members,
         grants,
+        invitations,
         roles: ProjectRole::ALL
             .iter()
             .map(|r| (r.as_str(), ctx.tr.t(&format!("role.{}", r.as_str()))))
@@ -166,14 +170,14 @@ pub async fn page(
 
 /// What a refused add form is shown again with.
 #[derive(Default)]
-struct Refill {
-    email: String,
-    group: String,
+pub(super) struct Refill {
+    pub(super) email: String,
+    pub(super) group: String,
 }
 
 /// Success goes back with a flash; a refusal a person can act on (unknown
 /// email, owner rules) is shown on the page.
-async fn outcome(
+pub(super) async fn outcome(
     state: &AppState,
     ctx: &WebCtx,
     project: &str,
@@ -199,22 +203,22 @@ async fn outcome(
     Ok(with_status(r, status))
 }
 
-fn parse_role(ctx: &WebCtx, role: &str) -> Result<ProjectRole, WebError> {
+pub(super) fn parse_role(ctx: &WebCtx, role: &str) -> Result<ProjectRole, WebError> {
     ProjectRole::parse(role).ok_or(WebError::BadForm(ctx.tr))
 }
 
 /// A member form: `env` repeats, once per ticked environment; none ticked
 /// means every environment.
 #[derive(Default)]
-struct MemberForm {
-    email: String,
+pub(super) struct MemberForm {
+    pub(super) email: String,
     group: String,
-    role: String,
+    pub(super) role: String,
     environments: Vec<String>,
 }
 
 impl MemberForm {
-    fn parse(pairs: Vec<(String, String)>) -> Self {
+    pub(super) fn parse(pairs: Vec<(String, String)>) -> Self {
         let mut f = MemberForm::default();
         for (k, v) in pairs {
             match k.as_str() {
@@ -228,7 +232,7 @@ impl MemberForm {
         f
     }
 
-    fn limit(&self) -> Option<&[String]> {
+    pub(super) fn limit(&self) -> Option<&[String]> {
         (!self.environments.is_empty()).then_some(self.environments.as_slice())
     }
 }

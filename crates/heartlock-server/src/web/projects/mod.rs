@@ -7,9 +7,11 @@ mod dashboard;
 mod environments;
 mod grid;
 mod history;
+mod invitations;
 mod members;
 mod secrets;
 mod tokens;
+pub(crate) mod watches;
 
 use super::errors::{WebError, from_domain};
 use super::session::WebCtx;
@@ -53,6 +55,14 @@ pub fn router() -> Router<AppState> {
             post(environments::delete),
         )
         .route(
+            "/projects/{project}/environments/{env}/watch",
+            post(watches::watch),
+        )
+        .route(
+            "/projects/{project}/environments/{env}/unwatch",
+            post(watches::unwatch),
+        )
+        .route(
             "/projects/{project}/members",
             get(members::page).post(members::add),
         )
@@ -63,6 +73,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/projects/{project}/members/{user_id}/remove",
             post(members::remove),
+        )
+        .route("/projects/{project}/invitations", post(invitations::create))
+        .route(
+            "/projects/{project}/invitations/{invitation_id}/resend",
+            post(invitations::resend),
+        )
+        .route(
+            "/projects/{project}/invitations/{invitation_id}/revoke",
+            post(invitations::revoke),
         )
         .route("/projects/{project}/group-grants", post(members::grant_add))
         .route(

@@ -19,7 +19,7 @@ fn anonymous_under_policy(op: Op) -> [u16; 2] {
         Healthz | Readyz | OpenApi | LoginGood | RefreshGood => [200, 200],
         Register => [201, 201],
         LoginBad | RefreshUnknown => [401, 401],
-        Logout | ChangePassword | Me => [401, 401],
+        Logout | ChangePassword | Me | GetPreferences | PutPreferences => [401, 401],
         ListProjects | GetProject | ListEnvs | ListMembers | ListSecrets | Export | GetSecret
         | GetSecretOutside | Versions | Compare => [200, 200],
         CreateProject | CreateEnv | CreateToken => [401, 201],
@@ -34,8 +34,17 @@ fn anonymous_under_policy(op: Op) -> [u16; 2] {
         ListGroupGrants => [200, 200],
         GrantGroup | GrantGroupOwner | UpdateGroupGrant => [401, 200],
         RevokeGroupGrant => [401, 204],
+        // Inviting names an inviter: a signed-in user, whatever the policy.
+        ListInvitations => [401, 200],
+        Invite | InviteOwner | ResendInvitation => [401, 401],
+        RevokeInvitation => [401, 204],
+        AcceptInvitation => [404, 404],
         ListUsers | CreateUser | UpdateUser => [401, 401],
         ListOutbox => [401, 401],
+        // Watches belong to people: no policy makes an anonymous caller one.
+        GetWatch | PutWatch | DeleteWatch | ListWatches => [401, 401],
+        PushKey => [200, 200],
+        ListPushSubs | SubscribePush | DeletePushSub | TestPush => [401, 401],
         GetOidc(_) | PutOidc(_) | PatchOidc(_) | DeleteOidc(_) => [401, 401],
         // Rows still to be written fail the test (no status is 0).
         #[allow(unreachable_patterns)]

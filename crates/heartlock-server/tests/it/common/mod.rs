@@ -8,7 +8,9 @@ use heartlock_store::{Backend, DbTarget, Store, StoreOptions};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub mod push;
 pub mod smtp;
+pub mod turnstile;
 
 pub struct TestServer {
     pub addr: SocketAddr,

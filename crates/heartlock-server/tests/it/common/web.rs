@@ -194,6 +194,11 @@ impl Browser {
         self.signed_in = true;
     }
 
+    /// Says the jar now holds a session (signed in by the caller's own form post).
+    pub fn mark_signed_in(&mut self) {
+        self.signed_in = true;
+    }
+
     /// Signs in through the login form (GET for the CSRF cookie and token,
     /// then POST), as a person would.
     pub async fn sign_in(&mut self, email: &str) {
@@ -373,9 +378,15 @@ impl World {
                 .unwrap()
                 .unwrap();
             let system = heartlock_domain::Principal::system("test");
-            let secret = heartlock_domain::web_sessions::start(&self.srv.state, &system, &user)
-                .await
-                .unwrap();
+            let secret = heartlock_domain::web_sessions::start(
+                &self.srv.state,
+                &system,
+                &user,
+                None,
+                &Default::default(),
+            )
+            .await
+            .unwrap();
             let cookie = heartlock_server::web::session::set_cookie(
                 &self.srv.state,
                 heartlock_server::web::session::SESSION_COOKIE,

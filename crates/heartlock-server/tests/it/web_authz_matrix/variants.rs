@@ -21,14 +21,15 @@ fn anonymous_under_policy(op: Op) -> [Expect; 2] {
     let members = "/projects/main-app/members";
     match op {
         Home => [See("/projects"), See("/projects")],
-        LoginPage | RegisterPage | Static => [ok, ok],
+        LoginPage | RegisterPage | Static | ServiceWorker => [ok, ok],
+        PushSubscribe | PushUnsubscribe | PushTest | PushDelete => [L, L],
         Login => [See("/"), See("/")],
         Register => [See("/projects"), See("/projects")],
         Logout => [See("/login"), See("/login")],
         SetLocale => [See("/"), See("/")],
         OidcLogin | OidcCallback | OidcLinkPage | OidcLink => [nf, nf],
         OnboardingPage | Onboarding | OnboardingTestDb => [nf, nf],
-        Account | ChangePassword | SignOutEverywhere => [L, L],
+        Account | ChangePassword | SavePreferences | SignOutEverywhere => [L, L],
         AdminIndex | AdminUsers | AdminSetRole | AdminDisable | AdminEnable | AdminAudit
         | AdminStatus | AdminOidc | AdminOidcSave | AdminOidcRemove => [L, L],
         Projects | Grid | Export | Reveal | History | Environments | Members => [ok, ok],
@@ -37,8 +38,14 @@ fn anonymous_under_policy(op: Op) -> [Expect; 2] {
         Rollback => [L, See("/projects/main-app/environments/development/secrets/SHARED_KEY/history")],
         Edit => [L, ok],
         CreateEnv | RenameEnv | MoveEnv | DeleteEnv => [L, See(envs)],
+        // Only people watch: no policy makes a visitor one.
+        Watch | Unwatch => [L, L],
         AddMember | AddOwner | ChangeRole | DemoteOwner | RemoveMember | RemoveOwner => [L, See(members)],
         GrantGroup | GrantGroupOwner | ChangeGroupGrant | RemoveGroupGrant => [L, See(members)],
+        // Inviting names an inviter: a signed-in user, whatever the policy.
+        Invite | InviteOwner | ResendInvitation => [L, L],
+        RevokeInvitation => [L, See(members)],
+        InvitePage | AcceptInvite => [nf, nf],
         ChangeRoleForeign | RemoveForeignMember | RevokeForeignToken => [L, nf],
         Tokens => [L, ok],
         // The audit log needs a signed-in user under every policy.
