@@ -94,7 +94,10 @@ api POST /projects/demo/environments/development/secrets:batch '{"delete":["EMPT
 #   member environments that must exist (and are refused for owners and
 #   admins, on adding and on changing a member; the same for IdP group
 #   grants), token environments that
-#   must exist and CIDRs that must parse;
+#   must exist and CIDRs that must parse; invitations (the same environment
+#   rules as members), push subscriptions (an https endpoint on a public
+#   host name, a P-256 point and a 16-byte secret) and watches (at least one
+#   of email and push);
 # - sign-in, registration and password change (the run's wrong passwords all
 #   come from one address) answer 429 once that address is throttled.
 cat >"$work/schemathesis.toml" <<'TOML'
@@ -133,12 +136,19 @@ include-path = [
   "/projects/{project}/members",
   "/projects/{project}/group-grants",
   "/projects/{project}/tokens",
+  "/projects/{project}/invitations",
+  "/push/subscriptions",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 
 [[operations]]
 include-by = "method == 'PATCH'"
 include-path = ["/projects/{project}/members/{user_id}", "/projects/{project}/group-grants/{group}"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+
+[[operations]]
+include-by = "method == 'PUT'"
+include-path = ["/projects/{project}/environments/{env}/watch"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 TOML
 
