@@ -10,8 +10,13 @@ pub fn mail_context(state: &AppState, headers: &HeaderMap, lang: &str) -> MailCo
     MailContext::new(lang, request_base_url(state, headers))
 }
 
-/// `scheme://host` of this request (for `Principal::base_url`).
+/// `scheme://host` of this request (for `Principal::base_url`); `None` when
+/// HEARTLOCK_BASE_URL is set, since links use it then (and every request
+/// is spared the allocation).
 pub fn request_base_url(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    if state.settings.base_url.is_some() {
+        return None;
+    }
     headers.get(HOST).and_then(|h| h.to_str().ok()).map(|host| {
         let scheme = if crate::web::session::secure_cookies(&state.settings) {
             "https"

@@ -291,3 +291,42 @@ backend_test!(
         assert_eq!(smtp::received(out.path()).len(), 2);
     }
 );
+
+backend_test!(
+    a_push_watcher_gets_a_notification_that_decrypts_without_the_value,
+    |backend| async move {
+        let rx = crate::common::push::Receiver::start();
+        let srv = TestServer::start(backend, |_| {}).await;
+        let fx = fixture(srv, "member").await;
+        let srv = &fx.srv;
+        let sub = rx.subscription("watcher").await;
+        let (status, body) = call(
+            Method::POST,
+            srv.url("/api/v1/push/subscriptions"),
+            Some(&fx.watcher_token),
+            Some(sub.json()),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(
+            set_watch(srv, &fx.watcher_token, ENV, false, true).await,
+            200
+        );
+
+        fx.owner
+            .put_secret(PROJECT, ENV, "PUSHED_KEY", VALUE, None)
+            .await
+            .unwrap();
+        let got = rx.wait_for(1, Duration::from_secs(20)).await;
+        assert_eq!(got[0]["status"], 201, "{}", got[0]);
+        assert_eq!(got[0]["problems"], json!([]), "{}", got[0]);
+        let plain = got[0]["plaintext"].as_str().unwrap();
+        assert!(plain.contains("PUSHED_KEY"), "{plain}");
+        assert!(plain.to_lowercase().contains(ENV), "{plain}");
+        assert!(!plain.contains(VALUE), "a value was pushed: {plain}");
+        // Push only: no email was queued for the watcher.
+        assert_eq!(emails_to(srv, &fx.watcher_email).await, 0);
+        let rows = srv.store.list_outbox(None, 50).await.unwrap();
+        assert_eq!(rows.iter().filter(|m| m.kind == "push").count(), 1);
+    }
+);

@@ -13,5 +13,6 @@ mod cli_roundtrip;
 mod cli_server;
 mod cli_sso;
 mod cli_support;
+mod cli_turnstile;
 mod cli_vapid;
 mod common;

@@ -22,18 +22,22 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn start() -> Fixture {
+        Self::start_with(&[])
+    }
+
+    /// With more settings for the server.
+    pub fn start_with(extra: &[(&str, &str)]) -> Fixture {
         let srv_dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite:///{}", srv_dir.path().join("hl.sqlite3").display());
         let key = heartlock_core::Keyring::generate_key();
-        let srv = Server::start(
-            srv_dir.path(),
-            &[
-                ("DATABASE_URL", &db),
-                ("HEARTLOCK_ENCRYPTION_KEY", &key),
-                // Plain HTTP on loopback: no redirect to HTTPS.
-                ("SECURE_SSL_REDIRECT", "false"),
-            ],
-        );
+        let mut env = vec![
+            ("DATABASE_URL", db.as_str()),
+            ("HEARTLOCK_ENCRYPTION_KEY", key.as_str()),
+            // Plain HTTP on loopback: no redirect to HTTPS.
+            ("SECURE_SSL_REDIRECT", "false"),
+        ];
+        env.extend_from_slice(extra);
+        let srv = Server::start(srv_dir.path(), &env);
         let url = format!("http://{}", srv.addr);
         Fixture {
             srv: Some(srv),
