@@ -235,7 +235,7 @@ run() { # sqlite | postgres
       E2E_SSO_BASE_URL="$sso_base" E2E_OP_URL="$op_base" \
       E2E_TS_BASE_URL="$ts_base" E2E_TS_LOG="$ts_log" E2E_MAIL_DIR="$mail_dir" \
       E2E_PUSH_URL="http://127.0.0.1:$push_port" E2E_PUSH_DIR="$push_dir" \
-      timeout --kill-after=10 "${E2E_TIMEOUT:-400}" node --test --test-concurrency=1 \
+      timeout --kill-after=10 "${E2E_TIMEOUT:-600}" node --test --test-concurrency=1 \
       --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=tap --test-reporter-destination="$art/results.tap" \
       tests/
