@@ -35,37 +35,37 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The actions that may require a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Challenge {
     Login,
     Register,
     PasswordChange,
 }
 
-impl Action {
+impl Challenge {
     /// The widget's `data-action`; siteverify echoes it back, which ties a
     /// token to the form it was solved on.
     pub fn as_str(self) -> &'static str {
         match self {
-            Action::Login => "login",
-            Action::Register => "register",
-            Action::PasswordChange => "password-change",
+            Challenge::Login => "login",
+            Challenge::Register => "register",
+            Challenge::PasswordChange => "password-change",
         }
     }
 }
 
 /// Whether `action` needs a Turnstile token on this server.
-pub fn required(dom: &Domain, action: Action) -> bool {
+pub fn required(dom: &Domain, action: Challenge) -> bool {
     let t = &dom.settings.turnstile;
     t.enabled
         && match action {
-            Action::Login => t.require_on_login,
-            Action::Register => t.require_on_register,
-            Action::PasswordChange => t.require_on_password_change,
+            Challenge::Login => t.require_on_login,
+            Challenge::Register => t.require_on_register,
+            Challenge::PasswordChange => t.require_on_password_change,
         }
 }
 
 /// The public site key for the widget, when `action` needs one.
-pub fn site_key(dom: &Domain, action: Action) -> Option<&str> {
+pub fn site_key(dom: &Domain, action: Challenge) -> Option<&str> {
     required(dom, action)
         .then(|| dom.settings.turnstile.site_key.as_deref())
         .flatten()
@@ -120,7 +120,7 @@ fn http() -> DomainResult<&'static reqwest::Client> {
 pub async fn verify(
     dom: &Domain,
     caller: &Principal,
-    action: Action,
+    action: Challenge,
     token: Option<&str>,
 ) -> DomainResult<()> {
     if !required(dom, action) {
@@ -206,7 +206,12 @@ mod tests {
 
     #[test]
     fn actions_have_distinct_names() {
-        let names = [Action::Login, Action::Register, Action::PasswordChange].map(Action::as_str);
+        let names = [
+            Challenge::Login,
+            Challenge::Register,
+            Challenge::PasswordChange,
+        ]
+        .map(Challenge::as_str);
         assert_eq!(names, ["login", "register", "password-change"]);
     }
 

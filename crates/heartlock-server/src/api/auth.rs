@@ -7,7 +7,7 @@ use crate::auth::Caller;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use heartlock_domain::turnstile::{self, Action};
+use heartlock_domain::turnstile::{self, Challenge};
 use heartlock_domain::users::{self, NewAccount, TokenPair};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -57,7 +57,7 @@ async fn register(
     turnstile::verify(
         &state,
         &caller,
-        Action::Register,
+        Challenge::Register,
         req.turnstile_token.as_deref(),
     )
     .await?;
@@ -84,7 +84,7 @@ async fn login(
     turnstile::verify(
         &state,
         &caller,
-        Action::Login,
+        Challenge::Login,
         req.turnstile_token.as_deref(),
     )
     .await?;
@@ -129,7 +129,7 @@ async fn change_password(
         turnstile::verify(
             &state,
             &caller,
-            Action::PasswordChange,
+            Challenge::PasswordChange,
             req.turnstile_token.as_deref(),
         )
         .await?;

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::Response;
-use heartlock_domain::turnstile::{self, Action};
+use heartlock_domain::turnstile::{self, Challenge};
 use heartlock_domain::{users, web_sessions};
 use serde::Deserialize;
 
@@ -135,7 +135,7 @@ async fn build(
         error,
         language: prefs.language.unwrap_or_default(),
         notify_new_sign_in: prefs.notify_new_sign_in,
-        turnstile: super::turnstile::widget(state, Action::PasswordChange),
+        turnstile: super::turnstile::widget(state, Challenge::PasswordChange),
         watches,
         push_subscriptions,
     };
@@ -203,7 +203,7 @@ pub async fn change_password(
         return Err(WebError::Login("/account".into()));
     }
     let token = form.turnstile.as_deref();
-    if let Err(e) = turnstile::verify(&state, &ctx.caller, Action::PasswordChange, token).await {
+    if let Err(e) = turnstile::verify(&state, &ctx.caller, Challenge::PasswordChange, token).await {
         let (message, status) = super::turnstile::refusal(ctx.tr, &e);
         let mut r = build(&state, &ctx, Some(message)).await?;
         *r.status_mut() = status;

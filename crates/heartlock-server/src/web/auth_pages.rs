@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
-use heartlock_domain::turnstile::{self, Action};
+use heartlock_domain::turnstile::{self, Challenge};
 use heartlock_domain::users;
 use serde::Deserialize;
 
@@ -46,7 +46,7 @@ impl LoginPage {
             email,
             next,
             sso: heartlock_domain::oidc::enabled(state),
-            turnstile: widget(state, Action::Login),
+            turnstile: widget(state, Challenge::Login),
         }
     }
 }
@@ -70,7 +70,7 @@ pub async fn login_page(
         email: String::new(),
         next: q.next.unwrap_or_default(),
         sso: heartlock_domain::oidc::enabled(&state),
-        turnstile: widget(&state, Action::Login),
+        turnstile: widget(&state, Challenge::Login),
     })
 }
 
@@ -93,7 +93,7 @@ pub async fn login_submit(
     let check = turnstile::verify(
         &state,
         &ctx.caller,
-        Action::Login,
+        Challenge::Login,
         form.turnstile.as_deref(),
     );
     if let Err(e) = check.await {
@@ -153,7 +153,7 @@ pub async fn register_page(State(state): State<AppState>, ctx: WebCtx) -> Respon
         error: None,
         email: String::new(),
         display_name: String::new(),
-        turnstile: widget(&state, Action::Register),
+        turnstile: widget(&state, Challenge::Register),
     })
 }
 
@@ -179,7 +179,7 @@ pub async fn register_submit(
     let check = turnstile::verify(
         &state,
         &ctx.caller,
-        Action::Register,
+        Challenge::Register,
         form.turnstile.as_deref(),
     );
     if let Err(e) = check.await {
@@ -188,7 +188,7 @@ pub async fn register_submit(
             error: Some(message),
             email: form.email,
             display_name: form.display_name,
-            turnstile: widget(&state, Action::Register),
+            turnstile: widget(&state, Challenge::Register),
             l: Layout::new(&ctx, "register"),
         };
         let mut resp = render(&page);
@@ -218,7 +218,7 @@ pub async fn register_submit(
                 error: Some(user_message(&e)),
                 email: form.email,
                 display_name: form.display_name,
-                turnstile: widget(&state, Action::Register),
+                turnstile: widget(&state, Challenge::Register),
                 l: Layout::new(&ctx, "register"),
             };
             let mut resp = render(&page);
@@ -230,7 +230,7 @@ pub async fn register_submit(
                 error: Some(too_many_message(ctx.tr, retry_after_secs)),
                 email: form.email,
                 display_name: form.display_name,
-                turnstile: widget(&state, Action::Register),
+                turnstile: widget(&state, Challenge::Register),
                 l: Layout::new(&ctx, "register"),
             };
             Ok(with_retry_after(render(&page), retry_after_secs))

@@ -6,7 +6,7 @@ use super::i18n::Tr;
 use crate::state::AppState;
 use axum::http::StatusCode;
 use heartlock_domain::DomainError;
-use heartlock_domain::turnstile::{self, Action};
+use heartlock_domain::turnstile::{self, Challenge};
 
 /// What the `_p_turnstile.html` partial renders.
 #[derive(Debug, Clone)]
@@ -17,7 +17,7 @@ pub struct Widget {
 }
 
 /// The widget for `action`, or `None` when this server does not ask for it.
-pub fn widget(state: &AppState, action: Action) -> Option<Widget> {
+pub fn widget(state: &AppState, action: Challenge) -> Option<Widget> {
     turnstile::site_key(state, action).map(|k| Widget {
         site_key: k.to_string(),
         action: action.as_str(),

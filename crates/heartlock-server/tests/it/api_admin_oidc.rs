@@ -339,9 +339,15 @@ backend_test!(
         // The second instance's poller notices through the database (no
         // request to it is needed): bounded wait.
         let mut seen = None;
+        // The poller swaps the live settings, then rewrites its own
+        // appconfig.json: wait for both.
+        let file_has_it = || {
+            std::fs::read_to_string(second.state.settings.data_dir.join("appconfig.json"))
+                .is_ok_and(|t| t.contains("shared-admin-client"))
+        };
         for _ in 0..50 {
             let live = second.state.oidc();
-            if live.client_id.as_deref() == Some("shared-admin-client") {
+            if live.client_id.as_deref() == Some("shared-admin-client") && file_has_it() {
                 seen = Some(live);
                 break;
             }
