@@ -5,7 +5,7 @@
 //! use the same outbox with another `kind`.
 pub mod backend;
 pub mod templates;
-mod worker;
+pub(crate) mod worker;
 
 pub use backend::{MailError, Mailer};
 pub use heartlock_store::{OutboxCounts, OutboxMessage};

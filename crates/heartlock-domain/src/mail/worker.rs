@@ -160,20 +160,7 @@ impl Worker {
                 m.kind
             )));
         }
-        let ct = m
-            .payload_ct
-            .as_deref()
-            .ok_or_else(|| MailError::Permanent("the message has no payload".into()))?;
-        let opened = self
-            .ring
-            .open(&Binding::Outbox { id: m.id.clone() }.context(), ct)
-            .map_err(|_| {
-                MailError::Permanent(
-                    "the message does not decrypt with the configured encryption keys".into(),
-                )
-            })?;
-        serde_json::from_slice(&opened.plaintext)
-            .map_err(|_| MailError::Permanent("the message payload is malformed".into()))
+        open_payload(&self.ring, m)
     }
 
     async fn purge(&mut self) {
@@ -190,6 +177,27 @@ impl Worker {
             tracing::debug!(error = %e, "cannot purge sent outbox messages");
         }
     }
+}
+
+/// The sealed payload of `m`, opened and parsed; what fails here fails for
+/// good (shared by every kind of delivery).
+pub(crate) fn open_payload<T: serde::de::DeserializeOwned>(
+    ring: &SharedKeyring,
+    m: &OutboxMessage,
+) -> Result<T, MailError> {
+    let ct = m
+        .payload_ct
+        .as_deref()
+        .ok_or_else(|| MailError::Permanent("the message has no payload".into()))?;
+    let opened = ring
+        .open(&Binding::Outbox { id: m.id.clone() }.context(), ct)
+        .map_err(|_| {
+            MailError::Permanent(
+                "the message does not decrypt with the configured encryption keys".into(),
+            )
+        })?;
+    serde_json::from_slice(&opened.plaintext)
+        .map_err(|_| MailError::Permanent("the message payload is malformed".into()))
 }
 
 #[cfg(test)]

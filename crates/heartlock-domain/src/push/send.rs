@@ -55,20 +55,7 @@ impl PushSender {
     }
 
     fn open(&self, m: &OutboxMessage) -> Result<PushPayload, MailError> {
-        let ct = m
-            .payload_ct
-            .as_deref()
-            .ok_or_else(|| MailError::Permanent("the message has no payload".into()))?;
-        let opened = self
-            .ring
-            .open(&Binding::Outbox { id: m.id.clone() }.context(), ct)
-            .map_err(|_| {
-                MailError::Permanent(
-                    "the message does not decrypt with the configured encryption keys".into(),
-                )
-            })?;
-        serde_json::from_slice(&opened.plaintext)
-            .map_err(|_| MailError::Permanent("the message payload is malformed".into()))
+        crate::mail::worker::open_payload(&self.ring, m)
     }
 
     /// Sends `m`. Permanent failures: the subscription is gone (removed
