@@ -96,8 +96,10 @@ api POST /projects/demo/environments/development/secrets:batch '{"delete":["EMPT
 #   grants), token environments that
 #   must exist and CIDRs that must parse; invitations (the same environment
 #   rules as members), push subscriptions (an https endpoint on a public
-#   host name, a P-256 point and a 16-byte secret) and watches (at least one
-#   of email and push);
+#   host name, a P-256 point and a 16-byte secret), watches (at least one
+#   of email and push) and share links (a sealed blob and a 32-byte access
+#   value in base64url; creation is capped per person and reveals and
+#   lookups of unknown links are throttled per address, so 429 too);
 # - sign-in, registration and password change (the run's wrong passwords all
 #   come from one address) answer 429 once that address is throttled.
 cat >"$work/schemathesis.toml" <<'TOML'
@@ -138,12 +140,19 @@ include-path = [
   "/projects/{project}/tokens",
   "/projects/{project}/invitations",
   "/push/subscriptions",
+  "/shares",
+  "/shares/{id}/reveal",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 
 [[operations]]
 include-by = "method == 'PATCH'"
 include-path = ["/projects/{project}/members/{user_id}", "/projects/{project}/group-grants/{group}"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+
+[[operations]]
+include-by = "method == 'GET'"
+include-path = ["/shares/{id}/public"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 
 [[operations]]

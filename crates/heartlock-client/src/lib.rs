@@ -12,11 +12,13 @@ pub mod preferences;
 mod projects;
 pub mod push;
 mod secrets;
+pub mod shares;
 pub mod types;
 pub mod watches;
 
 pub use group_grants::GroupGrant;
 pub use invitations::{AcceptedInvitation, Invitation, NewInvitation};
+pub use shares::{NewShare, PublicShare, RevealedShare, Share, ShareKdf, ShareSource};
 pub use types::*;
 
 use reqwest::Method;

@@ -41,4 +41,19 @@ impl Client {
         )?;
         self.json(Method::GET, url, NO_BODY, 200).await
     }
+
+    /// Share link counts (server administrators): never contents.
+    pub async fn share_counts(&self) -> Result<ShareCounts, ClientError> {
+        let url = self.api(&["admin", "shares"], &[])?;
+        self.json(Method::GET, url, NO_BODY, 200).await
+    }
+}
+
+/// How many share links are live (server administrators' view).
+#[derive(Debug, Clone, Copy, serde::Deserialize, PartialEq, Eq)]
+pub struct ShareCounts {
+    pub active: i64,
+    pub active_anonymous: i64,
+    pub views_left: i64,
+    pub created_last_24h: i64,
 }

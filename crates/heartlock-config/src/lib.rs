@@ -26,7 +26,7 @@ pub use load::{Loaded, load};
 pub use report::{ReportLine, SETTING_NAMES, render_report};
 pub use settings::{
     EmailBackend, EmailSettings, JwtAlgorithm, JwtSettings, LogFormat, NoAuthPolicy, OidcSettings,
-    Settings, TurnstileSettings, UserRole, UserSettings, VapidSettings,
+    Settings, ShareSettings, TurnstileSettings, UserRole, UserSettings, VapidSettings,
 };
 pub use sources::LoadInput;
 

@@ -247,6 +247,7 @@ fn build(
     let jwt = groups::jwt(r)?;
     let vapid = groups::vapid(r)?;
     let turnstile = groups::turnstile(r)?;
+    let shares = groups::shares(r)?;
     let users = groups::users(r)?;
 
     // APP_ENV was resolved before the layers existed; record it here.
@@ -290,6 +291,7 @@ fn build(
         jwt,
         vapid,
         turnstile,
+        shares,
         users,
         policy_no_auth_default,
         allow_insecure_policy,

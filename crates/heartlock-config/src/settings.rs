@@ -173,6 +173,22 @@ pub struct TurnstileSettings {
     pub verify_url: String,
 }
 
+/// Share links (`/s/<id>#<key>`, see docs/shares.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareSettings {
+    /// HEARTLOCK_SHARE_ENABLED: off, nobody creates share links.
+    pub enabled: bool,
+    /// HEARTLOCK_SHARE_ALLOW_ANONYMOUS: visitors without an account may
+    /// create them too.
+    pub allow_anonymous: bool,
+    /// HEARTLOCK_SHARE_MAX_DAYS: the longest expiry a sender may ask for.
+    pub max_days: u32,
+    /// HEARTLOCK_SHARE_MAX_BYTES: the largest content (text or file).
+    pub max_bytes: usize,
+    /// HEARTLOCK_SHARE_MAX_ACTIVE: live shares per person (or address).
+    pub max_active: u32,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserSettings {
     pub default_role: UserRole,
@@ -221,6 +237,7 @@ pub struct Settings {
     pub jwt: JwtSettings,
     pub vapid: VapidSettings,
     pub turnstile: TurnstileSettings,
+    pub shares: ShareSettings,
     pub users: UserSettings,
     pub policy_no_auth_default: NoAuthPolicy,
     pub allow_insecure_policy: bool,
@@ -387,6 +404,13 @@ impl Settings {
                 require_on_register: true,
                 require_on_password_change: true,
                 verify_url: DEFAULT_TURNSTILE_VERIFY_URL.to_string(),
+            },
+            shares: ShareSettings {
+                enabled: true,
+                allow_anonymous: false,
+                max_days: 7,
+                max_bytes: 1_048_576,
+                max_active: 50,
             },
             users: UserSettings {
                 default_role: UserRole::User,

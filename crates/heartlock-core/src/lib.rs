@@ -10,6 +10,7 @@ pub mod ids;
 pub mod password;
 pub mod pkce;
 pub mod roles;
+pub mod share;
 pub mod signing;
 pub mod throttle;
 pub mod token;

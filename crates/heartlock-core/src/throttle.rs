@@ -69,6 +69,43 @@ pub const REGISTRATION: Policy = Policy {
     decay_ms: HOUR_MS,
 };
 
+/// Wrong access values (wrong passphrases) for one share link.
+pub const SHARE_REVEAL: Policy = Policy {
+    lock_after: 5,
+    first_lock_ms: SECOND_MS,
+    max_lock_ms: 15 * MINUTE_MS,
+    decay_ms: HOUR_MS,
+};
+
+/// Failed share link reveals (unknown links, wrong access values) from one
+/// address: 30 an hour, then locks from a minute up to an hour.
+pub const SHARE_REVEAL_ADDRESS: Policy = Policy {
+    lock_after: 30,
+    first_lock_ms: MINUTE_MS,
+    max_lock_ms: HOUR_MS,
+    decay_ms: HOUR_MS,
+};
+
+/// Share links created by one person or address: 30 an hour, then an
+/// hour's pause.
+pub const SHARE_CREATE: Policy = Policy {
+    lock_after: 30,
+    first_lock_ms: HOUR_MS,
+    max_lock_ms: HOUR_MS,
+    decay_ms: HOUR_MS,
+};
+
+/// What counts the shares of an anonymous sender: a hash of its address
+/// bucket (its /64 for IPv6), never the address itself.
+pub fn anonymous_creator(ip: &str) -> String {
+    format!(
+        "addr:{}",
+        hex::encode(Sha256::digest(
+            format!("share-creator:{}", bucket(ip)).as_bytes()
+        ))
+    )
+}
+
 /// A scope's stored state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counter {
@@ -192,6 +229,19 @@ pub enum Scope<'a> {
     Registration {
         ip: &'a str,
     },
+    /// Wrong access values for one share link (its id).
+    ShareReveal {
+        id: &'a str,
+    },
+    /// Failed share link reveals from one address.
+    ShareRevealAddress {
+        ip: &'a str,
+    },
+    /// Share links created by one creator (`user:<id>` or
+    /// [`anonymous_creator`]).
+    ShareCreate {
+        creator: &'a str,
+    },
 }
 
 /// The address a counter is kept for: an IPv6 client owns a whole /64
@@ -223,6 +273,9 @@ impl Scope<'_> {
                 format!("acct-known:{}|{}", email.to_lowercase(), bucket(ip))
             }
             Scope::Registration { ip } => format!("register:{}", bucket(ip)),
+            Scope::ShareReveal { id } => format!("share-reveal:{id}"),
+            Scope::ShareRevealAddress { ip } => format!("share-reveal-ip:{}", bucket(ip)),
+            Scope::ShareCreate { creator } => format!("share-create:{creator}"),
         };
         hex::encode(Sha256::digest(clear.as_bytes()))
     }
@@ -239,6 +292,9 @@ impl Scope<'_> {
                 decay_ms: KNOWN_ADDRESS_MS,
             },
             Scope::Registration { .. } => REGISTRATION,
+            Scope::ShareReveal { .. } => SHARE_REVEAL,
+            Scope::ShareRevealAddress { .. } => SHARE_REVEAL_ADDRESS,
+            Scope::ShareCreate { .. } => SHARE_CREATE,
         }
     }
 
@@ -250,6 +306,9 @@ impl Scope<'_> {
             Scope::Account { .. } => "account",
             Scope::KnownAddress { .. } => "known address",
             Scope::Registration { .. } => "registrations from the address",
+            Scope::ShareReveal { .. } => "share link",
+            Scope::ShareRevealAddress { .. } => "share link reveals from the address",
+            Scope::ShareCreate { .. } => "share links created",
         }
     }
 }

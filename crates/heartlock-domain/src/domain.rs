@@ -123,6 +123,7 @@ impl Domain {
             dom.shutdown().await;
             return Err(e);
         }
+        crate::shares::sweep::spawn(&dom, dom.mail.stop.subscribe());
         crate::onboarding::announce_setup_code(&dom).await;
         Ok(dom)
     }

@@ -29,6 +29,7 @@ pub mod projects;
 pub mod push;
 pub mod rotation;
 pub mod secrets;
+pub mod shares;
 mod throttle;
 pub mod tokens;
 pub mod turnstile;

@@ -29,6 +29,14 @@ pub fn http_policy(settings: &Settings) -> HttpPolicy {
         csrf_trusted_origins: settings.csrf_trusted_origins().to_vec(),
         base_url: settings.base_url.clone(),
         max_body_bytes: settings.max_body_bytes,
+        // Share link creation (API and web UI) carries a whole sealed file.
+        larger_bodies: ["/api/v1/shares", "/shares"]
+            .into_iter()
+            .map(|path| {
+                let limit = heartlock_domain::shares::request_body_limit(settings);
+                (path.to_string(), limit.max(settings.max_body_bytes))
+            })
+            .collect(),
     }
 }
 

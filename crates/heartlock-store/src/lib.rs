@@ -22,6 +22,7 @@ mod secrets;
 mod server_secrets;
 mod server_settings;
 mod sessions;
+mod shares;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod throttle;
@@ -44,6 +45,7 @@ pub use push::PushSubscriptionRecord;
 pub use secrets::{Author, SecretWrite, StoredSecret, StoredVersion, WrittenVersion};
 pub use server_settings::{ServerSetting, ServerSettings};
 pub use sessions::{NewRefresh, RefreshOutcome, SessionRecord};
+pub use shares::{ConsumedShare, NewShareRecord, ShareCounts, ShareRecord};
 pub use tokens::TokenRecord;
 pub use users::{NewUser, UserRecord};
 pub use watches::{WatchListing, WatchRecord};

@@ -17,6 +17,17 @@ pub(super) fn check(s: &Settings, out: &mut Findings) {
     tokens_and_limits(s, out);
     smtp(s, out);
     oidc(s, out);
+    if s.shares.enabled && s.shares.allow_anonymous {
+        out.warning(
+            "heartlock.W044",
+            &["HEARTLOCK_SHARE_ALLOW_ANONYMOUS"],
+            "Anyone who reaches the server can store content in share links (up to \
+             HEARTLOCK_SHARE_MAX_ACTIVE live links and 30 new ones an hour per address): the \
+             server becomes a file drop for strangers.",
+            "Set HEARTLOCK_SHARE_ALLOW_ANONYMOUS=false unless the server is only reachable by \
+             people you trust.",
+        );
+    }
     if s.turnstile.enabled && is_remote_http(&s.turnstile.verify_url) {
         out.error(
             "heartlock.W018",

@@ -8,7 +8,7 @@ use crate::settings::{
 use crate::validate;
 use crate::{
     ConfigError, EmailBackend, EmailSettings, JwtAlgorithm, JwtSettings, OidcSettings,
-    TurnstileSettings, UserRole, UserSettings, VapidSettings,
+    ShareSettings, TurnstileSettings, UserRole, UserSettings, VapidSettings,
 };
 
 type Result<T> = std::result::Result<T, ConfigError>;
@@ -162,6 +162,18 @@ pub(super) fn vapid(r: &mut Reader<'_>) -> Result<VapidSettings> {
         public_key,
         private_key,
         subject,
+    })
+}
+
+pub(super) fn shares(r: &mut Reader<'_>) -> Result<ShareSettings> {
+    let max_bytes = r.int_or("HEARTLOCK_SHARE_MAX_BYTES", 1, 16 * 1_048_576, 1_048_576)?;
+    Ok(ShareSettings {
+        enabled: r.bool_or("HEARTLOCK_SHARE_ENABLED", true)?,
+        allow_anonymous: r.bool_or("HEARTLOCK_SHARE_ALLOW_ANONYMOUS", false)?,
+        max_days: u32::try_from(r.int_or("HEARTLOCK_SHARE_MAX_DAYS", 1, 365, 7)?).unwrap_or(365),
+        max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
+        max_active: u32::try_from(r.int_or("HEARTLOCK_SHARE_MAX_ACTIVE", 1, 10_000, 50)?)
+            .unwrap_or(10_000),
     })
 }
 

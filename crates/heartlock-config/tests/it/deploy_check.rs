@@ -213,6 +213,10 @@ fn every_check_fires_on_its_own() {
         ),
         (&[("OIDC_ENABLE", "false")], "heartlock.W038"),
         (&[("VAPID_SUBJECT", "")], "heartlock.W039"),
+        (
+            &[("HEARTLOCK_SHARE_ALLOW_ANONYMOUS", "true")],
+            "heartlock.W044",
+        ),
     ];
     let secrets = [SECRET_KEY, JWT_KEY, DB_PASSWORD, SMTP_PASSWORD, "Ab3x9"];
     for (overrides, id) in cases {

@@ -11,3 +11,4 @@ mod formats_names;
 mod formats_roundtrip;
 mod formats_shell_docker;
 mod formats_yaml_features;
+mod share_vectors;

@@ -66,7 +66,7 @@ pub(crate) struct MailRuntime {
     /// The backend, or why the settings cannot make one (reported by `serve`).
     mailer: Result<Arc<dyn Mailer>, String>,
     wake: Arc<Notify>,
-    stop: watch::Sender<bool>,
+    pub(crate) stop: watch::Sender<bool>,
     worker: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 

@@ -15,6 +15,7 @@ pub mod preferences;
 pub mod projects;
 pub mod push;
 pub mod secrets;
+pub mod shares;
 pub mod sso;
 pub mod tokens;
 pub mod views;
@@ -32,7 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
     info(title = "Heartlock API", description = "Self-hosted secrets manager. Errors are RFC 9457 problem details."),
     modifiers(&BearerAuth),
     components(schemas(docs::ProblemDoc, docs::FieldErrorDoc)),
-    tags((name = "auth"), (name = "projects"), (name = "environments"), (name = "secrets"), (name = "members"), (name = "tokens"), (name = "audit"), (name = "admin"), (name = "push"))
+    tags((name = "auth"), (name = "projects"), (name = "environments"), (name = "secrets"), (name = "members"), (name = "tokens"), (name = "audit"), (name = "admin"), (name = "push"), (name = "shares"))
 )]
 struct ApiDoc;
 
@@ -53,6 +54,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(watches::router())
         .merge(preferences::router())
         .merge(push::router())
+        .merge(shares::router())
         .split_for_parts();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     (router, doc)

@@ -1,30 +1,67 @@
-//! Turn plain-text 413s into problem details.
+//! Request body limits, per path, answered as problem details.
 //!
-//! `RequestBodyLimitLayer` (Content-Length too large) and axum's body
-//! extractors (streamed body too large) both answer 413 with a text body;
-//! clients expect `application/problem+json` from every error we emit.
+//! A declared Content-Length over the limit is refused here; a streamed
+//! body is cut by `Limited`, and axum's extractors answer 413 with a text
+//! body, which becomes `application/problem+json` like every error we emit.
 
-use axum::BoxError;
-use axum::body::{Body, HttpBody};
+use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
 
 use crate::problem::{PROBLEM_JSON, Problem};
 
-/// Generic over the body because `RequestBodyLimitLayer` wraps the
-/// response body in its own type.
-pub(crate) async fn problem_for_413<B>(
-    State(max_bytes): State<usize>,
-    res: http::Response<B>,
-) -> Response
-where
-    B: HttpBody<Data = axum::body::Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    if res.status() != StatusCode::PAYLOAD_TOO_LARGE || is_problem(res.headers()) {
-        return res.map(Body::new);
+/// The body limit of each path: the general one, and larger ones for the
+/// few routes that carry big payloads by design (share link creation).
+#[derive(Debug, Clone)]
+pub(crate) struct PathLimits {
+    pub(crate) default: usize,
+    pub(crate) larger: Vec<(String, usize)>,
+}
+
+impl PathLimits {
+    /// The largest limit of any path (what axum's extractors are told).
+    pub(crate) fn overall(&self) -> usize {
+        self.larger
+            .iter()
+            .map(|(_, l)| *l)
+            .fold(self.default, usize::max)
     }
+
+    fn for_path(&self, path: &str) -> usize {
+        self.larger
+            .iter()
+            .find(|(p, _)| p == path)
+            .map_or(self.default, |(_, l)| *l)
+    }
+}
+
+/// Applies the path's limit: a declared length over it is refused up
+/// front, a streamed body is cut at it (axum's extractors then answer 413),
+/// and a plain-text 413 becomes a problem document naming the limit.
+pub(crate) async fn per_path(
+    State(limits): State<std::sync::Arc<PathLimits>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let limit = limits.for_path(req.uri().path());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        return too_large(limit);
+    }
+    let req = req.map(|b| Body::new(http_body_util::Limited::new(b, limit)));
+    let res = next.run(req).await;
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_problem(res.headers()) {
+        return too_large(limit);
+    }
+    res
+}
+
+fn too_large(max_bytes: usize) -> Response {
     Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload-too-large",

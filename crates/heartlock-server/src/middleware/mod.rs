@@ -19,10 +19,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state, map_response_with_state};
+use axum::middleware::{from_fn, from_fn_with_state};
 use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -57,6 +56,9 @@ pub struct HttpPolicy {
     pub base_url: Option<String>,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Exact paths allowed a larger body than `max_body_bytes` (share link
+    /// creation carries a whole sealed file).
+    pub larger_bodies: Vec<(String, usize)>,
 }
 
 impl Default for HttpPolicy {
@@ -72,6 +74,7 @@ impl Default for HttpPolicy {
             csrf_trusted_origins: Vec::new(),
             base_url: None,
             max_body_bytes: 1024 * 1024,
+            larger_bodies: Vec::new(),
         }
     }
 }
@@ -95,8 +98,10 @@ impl Default for HttpPolicy {
 /// 6. CORS — answers preflights (which are not unsafe) and decorates
 ///    responses, including CSRF refusals, so allowed origins can read them;
 /// 7. CSRF origin check — only for requests that will reach the app;
-/// 8. 413 -> problem mapping, then the body limit (Content-Length check up
-///    front, `Limited` body while streaming) and axum's extractor limit.
+/// 8. the body limit of the path (Content-Length checked up front, a
+///    `Limited` body while streaming, 413s as problem documents; only share
+///    link creation is allowed more than HEARTLOCK_MAX_BODY_BYTES), and
+///    axum's extractor limit at the largest of them.
 ///
 /// The stack wraps the whole router (not each route), so it also covers
 /// 404s and 405s and runs before routing.
@@ -104,7 +109,11 @@ pub fn harden(router: Router, policy: Arc<HttpPolicy>) -> Router {
     let guard = Arc::new(guard::Guard::new(Arc::clone(&policy)));
     let redirect = policy.secure_ssl_redirect;
     let proxies = Arc::new(policy.trusted_proxies.clone());
-    let max = policy.max_body_bytes;
+    let limits = Arc::new(body_limit::PathLimits {
+        default: policy.max_body_bytes,
+        larger: policy.larger_bodies.clone(),
+    });
+    let max = limits.overall();
 
     let stack = ServiceBuilder::new()
         .map_request(request_id::strip_insane_request_id)
@@ -131,8 +140,7 @@ pub fn harden(router: Router, policy: Arc<HttpPolicy>) -> Router {
         .option_layer(redirect.then(|| from_fn(tls::redirect_to_https)))
         .option_layer(cors::cors_layer(&policy.cors_allowed_origins))
         .layer(from_fn_with_state(guard, csrf::check_origin))
-        .layer(map_response_with_state(max, body_limit::problem_for_413))
-        .layer(RequestBodyLimitLayer::new(max))
+        .layer(from_fn_with_state(limits, body_limit::per_path))
         .layer(DefaultBodyLimit::max(max));
 
     Router::new().fallback_service(stack.service(router))

@@ -320,6 +320,8 @@ struct StatusPage {
     mail_backend: String,
     outbox_counts: String,
     failed_mail: Vec<FailedMailRow>,
+    /// Share link counts (never contents).
+    share_counts: String,
 }
 
 /// A message the outbox gave up on (content never shown).
@@ -358,6 +360,18 @@ pub async fn status(State(state): State<AppState>, ctx: WebCtx) -> Result<Respon
         })
         .collect();
     let (mail_backend, outbox_counts, failed_mail) = mail_status(&state, &ctx).await?;
+    let shares = heartlock_domain::shares::counts(state.domain(), &ctx.caller)
+        .await
+        .map_err(|e| from_domain(ctx.tr, &ctx.path, e))?;
+    let share_counts = ctx.tr.tf(
+        "admin.share_counts",
+        &[
+            ("active", &shares.active.to_string()),
+            ("anonymous", &shares.active_anonymous.to_string()),
+            ("views", &shares.views_left.to_string()),
+            ("created", &shares.created_last_24h.to_string()),
+        ],
+    );
     Ok(render(&StatusPage {
         l: Layout::new(&ctx, "admin"),
         tab: "status",
@@ -371,6 +385,7 @@ pub async fn status(State(state): State<AppState>, ctx: WebCtx) -> Result<Respon
         mail_backend,
         outbox_counts,
         failed_mail,
+        share_counts,
     }))
 }
 

@@ -18,6 +18,8 @@ pub mod onboarding;
 pub mod projects;
 pub mod push;
 pub mod session;
+pub mod shares;
+pub mod shares_create;
 pub mod turnstile;
 
 use crate::state::AppState;
@@ -130,6 +132,15 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/projects/{project}/tokens"),
     ("POST", "/projects/{project}/tokens/{token_id}/revoke"),
     ("GET", "/projects/{project}/audit"),
+    // Share links (web::shares): the recipient page is public (the link is
+    // the credential, and a GET consumes nothing); the rest is the sender's.
+    ("GET", "/s/{id}"),
+    ("GET", "/shares"),
+    // share.js's creation request (JSON, session and CSRF header).
+    ("POST", "/shares"),
+    ("GET", "/shares/new"),
+    ("POST", "/shares/{id}/revoke"),
+    ("POST", "/projects/{project}/sharing"),
 ];
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -173,6 +184,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/oidc/remove", post(admin_oidc::remove))
         .merge(projects::router())
         .merge(push::router())
+        .merge(shares::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             session::ensure_csrf_cookie,

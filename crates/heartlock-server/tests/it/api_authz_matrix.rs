@@ -87,6 +87,14 @@ enum Op {
     SubscribePush,
     DeletePushSub,
     TestPush,
+    CreateShare,
+    ListShares,
+    RevokeShare,
+    PublicShare,
+    RevealShare,
+    ShareCounts,
+    GetSharing,
+    PutSharing,
     /// The OIDC admin routes; `true` = the documented `/admin/oidc/`.
     GetOidc(bool),
     PutOidc(bool),
@@ -204,6 +212,16 @@ fn table() -> Vec<Row> {
         // Someone else's subscription is 404 (checked in push.rs); here each user's own.
         row(Op::DeletePushSub,  "DELETE", "/api/v1/push/subscriptions/{id}", [401, 401, 401, 204, 204, 204, 204, 204, 204, 403, 403, 403, 204]),
         row(Op::TestPush,       "POST",   "/api/v1/push/subscriptions/test", [401, 401, 401, 202, 202, 202, 202, 202, 202, 403, 403, 403, 202]),
+        // Share links: people make, list and revoke their own (tokens 403);
+        // anyone holding a link looks and reveals (invalid tokens still 401).
+        row(Op::CreateShare,    "POST",   "/api/v1/shares",         [401, 401, 401, 201, 201, 201, 201, 201, 201, 403, 403, 403, 201]),
+        row(Op::ListShares,     "GET",    "/api/v1/shares",         [401, 401, 401, 200, 200, 200, 200, 200, 200, 403, 403, 403, 200]),
+        row(Op::RevokeShare,    "DELETE", "/api/v1/shares/{id}",    [401, 401, 401, 204, 204, 204, 204, 204, 204, 403, 403, 403, 204]),
+        row(Op::PublicShare,    "GET",    "/api/v1/shares/{id}/public", [200, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row(Op::RevealShare,    "POST",   "/api/v1/shares/{id}/reveal", [200, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row(Op::ShareCounts,    "GET",    "/api/v1/admin/shares",   [401, 401, 401, 403, 403, 403, 403, 403, 200, 401, 401, 401, 403]),
+        row(Op::GetSharing,     "GET",    &format!("{P}/sharing"),  [401, 401, 401, 200, 200, 200, 200, 404, 200, 200, 200, 404, 200]),
+        row(Op::PutSharing,     "PUT",    &format!("{P}/sharing"),  [401, 401, 401, 403, 403, 200, 200, 404, 200, 404, 404, 404, 403]),
         // Without ?project every user gets (their share of) the log.
         row(Op::AuditAll,       "GET",    "/api/v1/audit",          [401, 401, 401, 200, 200, 200, 200, 200, 200, 401, 401, 401, 200]),
         row(Op::AuditProject,   "GET",    "/api/v1/audit",          [401, 401, 401, 403, 403, 200, 200, 404, 200, 401, 401, 401, 403]),
@@ -506,6 +524,26 @@ async fn run(w: &World, op: Op, p: Principal, env: &str) -> Result<u16, ClientEr
             c.delete_push_subscription(&sub.id).await.map(|_| 204)
         }
         Op::TestPush => c.test_push().await.map(|_| 202),
+        Op::CreateShare => c.create_share(&new_share()).await.map(|_| 201),
+        Op::ListShares => c.list_shares(page).await.map(|_| 200),
+        Op::RevokeShare => {
+            // The caller's own when it can make one, else the owner's.
+            let made = match c.create_share(&new_share()).await {
+                Ok(s) => s,
+                Err(_) => owner_share(w).await,
+            };
+            c.revoke_share(&made.id).await.map(|_| 204)
+        }
+        Op::PublicShare | Op::RevealShare => {
+            let made = owner_share(w).await;
+            match op {
+                Op::PublicShare => c.share_public(&made.id).await.map(|_| 200),
+                _ => c.reveal_share(&made.id, &[5u8; 32]).await.map(|_| 200),
+            }
+        }
+        Op::ShareCounts => c.share_counts().await.map(|_| 200),
+        Op::GetSharing => c.project_sharing(PROJECT).await.map(|_| 200),
+        Op::PutSharing => c.set_project_sharing(PROJECT, true).await.map(|_| 200),
         Op::CreateUser => {
             let new = NewUser {
                 email: format!("{}@example.com", w.unique("made")),
@@ -535,6 +573,29 @@ async fn run(w: &World, op: Op, p: Principal, env: &str) -> Result<u16, ClientEr
             .map(|_| 200),
         Op::DeleteOidc(slash) => c.delete_oidc_settings(slash).await.map(|_| 204),
     }
+}
+
+/// A share the server accepts (it never opens one): 64 opaque bytes and
+/// the access value every matrix share uses.
+fn new_share() -> heartlock_client::shares::NewShare {
+    heartlock_client::shares::NewShare {
+        ciphertext: vec![9u8; 64],
+        auth: vec![5u8; 32],
+        ..Default::default()
+    }
+}
+
+/// A share of the owner's, past the hourly creation cap (the matrix makes
+/// more than a person would: each cell starts from a fresh count).
+async fn owner_share(w: &World) -> heartlock_client::Share {
+    let owner = Principal::Owner.email().unwrap();
+    let creator = format!("user:{}", w.user_id(owner));
+    let scope = heartlock_core::throttle::Scope::ShareCreate { creator: &creator };
+    w.srv.store.throttle_clear(&scope.key()).await.unwrap();
+    w.client(Principal::Owner)
+        .create_share(&new_share())
+        .await
+        .unwrap()
 }
 
 backend_test!(every_route_against_every_principal, |backend| async move {

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 #[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Capture(pub(crate) Arc<Mutex<Vec<u8>>>);
 
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -20,7 +20,7 @@ impl Write for Capture {
     }
 }
 
-fn capture() -> Capture {
+pub(crate) fn capture() -> Capture {
     static CAP: OnceLock<Capture> = OnceLock::new();
     CAP.get_or_init(|| {
         let cap = Capture::default();

@@ -24,6 +24,8 @@ mod middleware_misc;
 mod middleware_tls;
 mod new_sign_in;
 mod push;
+mod shares;
+mod shares_no_leaks;
 mod throttle;
 mod turnstile;
 mod watches;

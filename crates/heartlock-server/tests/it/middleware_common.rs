@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
-use axum::routing::get;
+use axum::routing::{get, post};
 use heartlock_server::middleware::{HttpPolicy, harden};
 use http::{Request, Response};
 use http_body_util::BodyExt;
@@ -24,6 +24,7 @@ pub fn policy() -> HttpPolicy {
         csrf_trusted_origins: vec!["https://trusted.example.net".into()],
         base_url: None,
         max_body_bytes: 16,
+        larger_bodies: vec![("/big".into(), 64)],
     }
 }
 
@@ -33,6 +34,7 @@ pub fn app(policy: HttpPolicy) -> Router {
             "/x",
             get(|| async { "get" }).post(|body: Bytes| async move { body }),
         )
+        .route("/big", post(|body: Bytes| async move { body }))
         .route("/api/thing", get(|| async { "secret" }))
         .route("/healthz", get(|| async { "ok" }))
         // The client address and scheme as the application sees them.

@@ -39,6 +39,39 @@ async fn body_at_limit_is_accepted() {
 }
 
 #[tokio::test]
+async fn a_path_with_a_larger_limit_takes_more_and_no_more() {
+    // /big may take 64 bytes; every other path keeps the general 16.
+    let big = |n: usize, path: &str, length: bool| {
+        let mut b = secure("POST", path);
+        if length {
+            b = b.header("content-length", n.to_string());
+        }
+        b.body(Body::from("a".repeat(n))).unwrap()
+    };
+    assert_eq!(
+        send(app(policy()), big(40, "/big", true)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(app(policy()), big(64, "/big", false)).await.status(),
+        StatusCode::OK
+    );
+    for length in [true, false] {
+        let res = send(app(policy()), big(65, "/big", length)).await;
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(body_string(res).await.contains("64 bytes"));
+        let res = send(app(policy()), big(40, "/x", length)).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "length {length}"
+        );
+        assert!(is_problem(&res));
+        assert!(body_string(res).await.contains("16 bytes"));
+    }
+}
+
+#[tokio::test]
 async fn sane_request_id_is_echoed() {
     let req = secure("GET", "/x")
         .header("x-request-id", "abc-123_x.y")

@@ -263,6 +263,10 @@ async fn status_page_shows_the_database_and_deploy_findings() {
     );
     assert!(html.contains("HEARTLOCK_ENCRYPTION_KEY (environment)"));
     assert!(!html.contains("heartlock.W041"));
+    assert!(
+        html.contains("0 active (0 anonymous), 0 views left, 0 created in the last 24 hours"),
+        "share link counts, never contents"
+    );
     // Findings are computed on each load: a key written to appconfig.json
     // now (as the onboarding wizard does) shows without a restart.
     let data_dir = &srv.state.settings.data_dir;

@@ -108,6 +108,18 @@ enum Op {
     /// A token of the other project, through this project's route.
     RevokeForeignToken,
     ProjectAudit,
+    /// Share links (web::shares): the public recipient page of a live link
+    /// and of an unknown one, the sender's pages (the form also prefilled
+    /// from a secret), revoking the owner's link, a project's switch.
+    ShareOpen,
+    ShareOpenGone,
+    Shares,
+    ShareNew,
+    ShareNewFromSecret,
+    ShareRevoke,
+    ProjectSharing,
+    /// share.js's creation request (JSON with the CSRF header).
+    ShareCreate,
 }
 
 /// One row: a route (or a variant of one) and the answer per principal, in
@@ -227,6 +239,17 @@ fn table() -> Vec<Row> {
         row(Op::RevokeToken,       "POST", &format!("{P}/tokens/{{token_id}}/revoke"), manage("/projects/main-app/tokens")),
         row(Op::RevokeForeignToken, "POST", &format!("{P}/tokens/{{token_id}}/revoke"), [L, no, no, nf, nf, nf, nf, no]),
         row(Op::ProjectAudit,      "GET",  &format!("{P}/audit"),    [L, no, no, ok, ok, nf, ok, no]),
+        // Share links: the link is the credential; a GET consumes nothing.
+        row(Op::ShareOpen,         "GET",  "/s/{id}",                everyone(ok)),
+        row(Op::ShareOpenGone,     "GET",  "/s/{id}",                everyone(nf)),
+        row(Op::Shares,            "GET",  "/shares",                signed_in(ok)),
+        row(Op::ShareNew,          "GET",  "/shares/new",            signed_in(ok)),
+        row(Op::ShareNewFromSecret, "GET", "/shares/new",            read),
+        // Only its creator (the owner) revokes a link; to others it does not exist.
+        row(Op::ShareRevoke,       "POST", "/shares/{id}/revoke",    [L, nf, nf, nf, See("/shares"), nf, nf, nf]),
+        row(Op::ProjectSharing,    "POST", &format!("{P}/sharing"),  manage(envs)),
+        // Anonymous creation is off by default: a person signs in first.
+        row(Op::ShareCreate,       "POST", "/shares",                [Expect::Status(401), Expect::Status(201), Expect::Status(201), Expect::Status(201), Expect::Status(201), Expect::Status(201), Expect::Status(201), Expect::Status(201)]),
     ]
 }
 
@@ -516,6 +539,14 @@ async fn run(w: &mut World, op: Op, p: Principal) -> (Reply, Option<bool>) {
         | Op::RevokeInvitation
         | Op::InvitePage
         | Op::AcceptInvite) => more::run(w, op, p).await,
+        op @ (Op::ShareOpen
+        | Op::ShareOpenGone
+        | Op::Shares
+        | Op::ShareNew
+        | Op::ShareNewFromSecret
+        | Op::ShareRevoke
+        | Op::ProjectSharing
+        | Op::ShareCreate) => shares::run(w, op, p).await,
     }
 }
 
@@ -619,4 +650,5 @@ backend_test!(
 );
 
 mod more;
+mod shares;
 mod variants;

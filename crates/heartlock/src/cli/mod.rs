@@ -19,6 +19,8 @@ mod run;
 mod secrets_cmd;
 mod session;
 mod setup;
+mod share_cmd;
+mod share_open;
 mod sso;
 mod tokens_cmd;
 mod transfer;
@@ -55,6 +57,10 @@ pub enum ClientCommand {
     Groups(groups_cmd::GroupsArgs),
     /// List members; invite people by email, list, resend and revoke invitations.
     Members(members_cmd::MembersArgs),
+    /// Share a value through a one-time link; `share open URL` opens one
+    /// (no sign-in), `share list` and `share revoke ID` manage yours.
+    // Boxed: its many flags would make every command this large.
+    Share(Box<share_cmd::ShareArgs>),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -87,6 +93,7 @@ async fn dispatch(cmd: ClientCommand) -> CliResult<()> {
         ClientCommand::Tokens(a) => tokens_cmd::run(a).await,
         ClientCommand::Groups(a) => groups_cmd::run(a).await,
         ClientCommand::Members(a) => members_cmd::run(a).await,
+        ClientCommand::Share(a) => share_cmd::run(*a).await,
         ClientCommand::Setup(_) | ClientCommand::Run(_) | ClientCommand::Completions { .. } => {
             Ok(())
         }

@@ -11,6 +11,7 @@ mod cli_mail;
 mod cli_members;
 mod cli_roundtrip;
 mod cli_server;
+mod cli_share;
 mod cli_sso;
 mod cli_support;
 mod cli_turnstile;

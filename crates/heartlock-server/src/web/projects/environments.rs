@@ -31,6 +31,8 @@ struct EnvironmentsPage {
     name: String,
     /// "Notify me" controls (empty for anonymous visitors).
     watch_rows: Vec<super::watches::WatchRow>,
+    /// The "Allow share links" switch, for those who manage the project.
+    sharing: Option<bool>,
 }
 
 async fn build(
@@ -45,6 +47,7 @@ async fn build(
         .map_err(|e| fail(ctx, e))?;
     let head = head(state, ctx, project, "environments").await?;
     let watch_rows = super::watches::rows(state, ctx, project, &envs).await?;
+    let sharing = crate::web::shares::switch(state, ctx, &head.slug, head.perms.manage).await;
     let (error, slug, name) = match form {
         Some((e, s, n)) => (Some(e), s, n),
         None => (None, String::new(), String::new()),
@@ -59,6 +62,7 @@ async fn build(
         slug,
         name,
         watch_rows,
+        sharing,
     }))
 }
 

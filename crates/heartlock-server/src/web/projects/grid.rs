@@ -24,6 +24,10 @@ pub struct Cell {
     pub version: i64,
     /// Only when revealed (or being edited).
     pub value: Option<String>,
+    /// Offer "Share" (the project allows it and the caller may read it).
+    pub share: bool,
+    /// The "New share" form prefilled with this value.
+    pub share_url: String,
 }
 
 impl Cell {
@@ -35,6 +39,9 @@ impl Cell {
             present: false,
             version: 0,
             value: None,
+            share: false,
+            // Slugs and keys are [A-Za-z0-9_-]: nothing to encode.
+            share_url: format!("/shares/new?project={slug}&env={env}&key={key}"),
         }
     }
 
@@ -86,6 +93,8 @@ struct GridPage {
     forms: Forms,
     /// "Notify me" controls per environment (empty for anonymous visitors).
     watch_rows: Vec<super::watches::WatchRow>,
+    /// "Share" on values and "Share as .env" on environments.
+    may_share: bool,
 }
 
 /// Builds the rows: every key of every environment, with the markers.
@@ -155,7 +164,11 @@ pub async fn build(
             name: e.name,
         })
         .collect();
-    let rows = rows(&project.slug, &cols, values);
+    let may_share = crate::web::shares::offered(state, ctx, &project.slug).await;
+    let mut rows = rows(&project.slug, &cols, values);
+    for c in rows.iter_mut().flat_map(|r| r.cells.iter_mut()) {
+        c.share = may_share && c.present;
+    }
     Ok(render(&GridPage {
         l: Layout::new(ctx, "projects"),
         tr: ctx.tr,
@@ -167,6 +180,7 @@ pub async fn build(
         rows,
         forms,
         watch_rows,
+        may_share,
     }))
 }
 

@@ -89,6 +89,7 @@ pub async fn reveal(
     let head = head(&state, &ctx, &project, "secrets").await?;
     let mut c = Cell::new(&project, &env, &key);
     (c.present, c.version, c.value) = (true, s.version, Some(s.value));
+    c.share = crate::web::shares::offered(&state, &ctx, &project).await;
     if is_htmx(&headers) {
         return Ok(render(&CellPartial {
             tr: ctx.tr,

@@ -46,6 +46,12 @@ fn anonymous_under_policy(op: Op) -> [u16; 2] {
         PushKey => [200, 200],
         ListPushSubs | SubscribePush | DeletePushSub | TestPush => [401, 401],
         GetOidc(_) | PutOidc(_) | PatchOidc(_) | DeleteOidc(_) => [401, 401],
+        // Share links are made by people (anonymous creation is its own
+        // setting, off here); anyone with a link looks and reveals.
+        CreateShare | ListShares | RevokeShare | ShareCounts => [401, 401],
+        PublicShare | RevealShare => [200, 200],
+        GetSharing => [200, 200],
+        PutSharing => [401, 200],
         // Rows still to be written fail the test (no status is 0).
         #[allow(unreachable_patterns)]
         _ => [0, 0],

@@ -186,6 +186,18 @@ impl Browser {
         Self::reply(resp.send().await.unwrap()).await
     }
 
+    /// Posts JSON the way a page script does: the CSRF token in the
+    /// X-CSRF-Token header.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Reply {
+        let csrf = self.csrf().await;
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("X-CSRF-Token", csrf)
+            .json(body);
+        Self::reply(resp.send().await.unwrap()).await
+    }
+
     /// Takes a session cookie made on the server's side (an SSO account
     /// has no password to type).
     pub fn adopt_session(&mut self, set_cookie: &str) {

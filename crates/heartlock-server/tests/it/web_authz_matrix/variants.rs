@@ -52,6 +52,14 @@ fn anonymous_under_policy(op: Op) -> [Expect; 2] {
         ProjectAudit => [L, L],
         CreateToken => [L, Expect::Status(201)],
         RevokeToken => [L, See("/projects/main-app/tokens")],
+        // Share links: the recipient page is public; the sender's pages
+        // need an account (anonymous creation is off by default); the
+        // switch is a project setting like the others.
+        ShareOpen => [ok, ok],
+        ShareOpenGone => [nf, nf],
+        Shares | ShareNew | ShareNewFromSecret | ShareRevoke => [L, L],
+        ProjectSharing => [L, See(envs)],
+        ShareCreate => [Expect::Status(401), Expect::Status(401)],
         // Rows still to be written fail the test (no answer is a 0 status).
         #[allow(unreachable_patterns)]
         _ => [Expect::Status(0), Expect::Status(0)],
