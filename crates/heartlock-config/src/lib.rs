@@ -29,6 +29,8 @@ pub use settings::{
     Settings, ShareSettings, TurnstileSettings, UserRole, UserSettings, VapidSettings,
 };
 pub use sources::LoadInput;
+/// How DATABASE_URL values are read (also for `heartlock migrate-db --to`).
+pub use validate::{is_postgres_url, sqlite_file};
 
 /// Shown instead of any secret value.
 pub const REDACTED: &str = "********";

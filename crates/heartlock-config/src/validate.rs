@@ -131,7 +131,7 @@ pub(crate) fn is_sqlite_url(raw: &str) -> bool {
     raw.starts_with("sqlite:")
 }
 
-pub(crate) fn is_postgres_url(raw: &str) -> bool {
+pub fn is_postgres_url(raw: &str) -> bool {
     let Ok(url) = Url::parse(raw) else {
         return false;
     };
@@ -159,7 +159,7 @@ pub(crate) fn redact_url_password(raw: &str) -> String {
 
 /// Filesystem path named by a sqlite URL, not yet resolved against cwd.
 /// `None` for in-memory databases and for non-sqlite URLs.
-pub(crate) fn sqlite_file(raw: &str) -> Option<PathBuf> {
+pub fn sqlite_file(raw: &str) -> Option<PathBuf> {
     let rest = raw.strip_prefix("sqlite:")?;
     let rest = rest.split('?').next().unwrap_or("");
     let path = match rest.strip_prefix("//") {

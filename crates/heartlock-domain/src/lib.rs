@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 mod audit_event;
 pub mod auth;
+pub mod backup;
 mod cache;
 pub mod deploy;
 mod domain;

@@ -8,6 +8,7 @@ mod audited;
 mod browsers;
 mod cli_login_codes;
 mod connect;
+mod dump;
 mod encrypted;
 mod error;
 mod group_grants;
@@ -35,6 +36,9 @@ pub use audit::AuditFilter;
 pub use browsers::BrowserSighting;
 pub use cli_login_codes::CliLoginCode;
 pub use connect::{Backend, DbTarget, Store, StoreOptions, TxActor, create_private_dir};
+pub use dump::{
+    ColumnKind, DumpColumn, DumpTable, DumpValue, Snapshot, TableRows, schema as dump_schema,
+};
 pub use encrypted::{EncryptedColumn, EncryptedRow};
 pub use error::StoreError;
 pub use group_grants::{GroupGrantRecord, ReachFilter};

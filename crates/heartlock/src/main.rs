@@ -67,6 +67,29 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Write a consistent snapshot of the whole database (values stay
+    /// encrypted) to FILE, atomically, readable by its owner only.
+    Backup { file: std::path::PathBuf },
+    /// Load a backup FILE into the configured database, in one transaction
+    /// (all or nothing), after checking its checksums and that the configured
+    /// encryption key opens it. Refuses a database that has users, projects
+    /// or audit events unless --force.
+    Restore {
+        file: std::path::PathBuf,
+        /// Replace everything in a database that is not empty (in the same
+        /// transaction as the restore).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Copy everything from the configured database to another, empty one
+    /// (SQLite to PostgreSQL or back). The copy is one transaction on the
+    /// target: all or nothing. Ciphertexts are copied unchanged (the same
+    /// encryption key opens them); the target's audit chain is verified.
+    MigrateDb {
+        /// postgres://… or sqlite:///relative/path, sqlite:////absolute/path (as DATABASE_URL).
+        #[arg(long)]
+        to: String,
+    },
     /// Audit log maintenance.
     Audit {
         #[command(subcommand)]
@@ -114,6 +137,11 @@ fn main() -> ExitCode {
         Command::Serve => commands::run_async(commands::serve::serve()),
         Command::Migrate => commands::run_async(commands::admin::migrate()),
         Command::RotateKey { dry_run } => commands::run_async(commands::admin::rotate_key(dry_run)),
+        Command::Backup { file } => commands::run_async(commands::backup::backup(file)),
+        Command::Restore { file, force } => {
+            commands::run_async(commands::backup::restore(file, force))
+        }
+        Command::MigrateDb { to } => commands::run_async(commands::backup::migrate_db(to)),
         Command::Audit { cmd } => commands::run_async(commands::audit::run(cmd)),
         Command::Mail { cmd } => commands::run_async(commands::mail::run(cmd)),
         Command::Client(cmd) => cli::run(cmd),

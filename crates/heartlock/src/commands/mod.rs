@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod audit;
+pub mod backup;
 pub mod mail;
 pub mod serve;
 pub mod users;

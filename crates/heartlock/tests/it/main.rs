@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli_audit;
+mod cli_backup;
 mod cli_check;
 mod cli_client;
 mod cli_config;
