@@ -9,6 +9,8 @@ command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 command -v psql >/dev/null || need_apt+=(postgresql-client)
 # The email tests make a throw-away CA with the openssl command.
 command -v openssl >/dev/null || need_apt+=(openssl)
+# deploy/heartlock.service is checked with systemd-analyze (verify, security).
+command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -18,3 +18,4 @@ mod cli_support;
 mod cli_turnstile;
 mod cli_vapid;
 mod common;
+mod deploy_unit;
