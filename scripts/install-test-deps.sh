@@ -11,13 +11,21 @@ command -v psql >/dev/null || need_apt+=(postgresql-client)
 command -v openssl >/dev/null || need_apt+=(openssl)
 # deploy/heartlock.service is checked with systemd-analyze (verify, security).
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
+# The container test builds and runs the image (podman with runc) on a mmdebstrap-made base.
+command -v podman >/dev/null || need_apt+=(podman)
+[ -x /usr/sbin/runc ] || need_apt+=(runc)
+command -v mmdebstrap >/dev/null || need_apt+=(mmdebstrap)
+# The reverse-proxy tests run deploy/nginx/heartlock.conf (and the Caddyfile) for real.
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
+# deploy/caddy/Caddyfile is checked with `caddy adapt`.
+command -v caddy >/dev/null || need_apt+=(caddy)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import cryptography, aiosmtpd, http_ece' 2>/dev/null || ! command -v schemathesis >/dev/null; then
+if ! python3 -c 'import cryptography, aiosmtpd, http_ece, yaml, prometheus_client' 2>/dev/null || ! command -v schemathesis >/dev/null; then
   python3 -m pip install -q -r scripts/requirements-test.txt
 fi
 

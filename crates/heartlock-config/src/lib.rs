@@ -25,8 +25,9 @@ pub use live_oidc::{EffectiveOidc, oidc_insecure_urls, oidc_setting_names};
 pub use load::{Loaded, load};
 pub use report::{ReportLine, SETTING_NAMES, render_report};
 pub use settings::{
-    EmailBackend, EmailSettings, JwtAlgorithm, JwtSettings, LogFormat, NoAuthPolicy, OidcSettings,
-    Settings, ShareSettings, TurnstileSettings, UserRole, UserSettings, VapidSettings,
+    EmailBackend, EmailSettings, JwtAlgorithm, JwtSettings, LogFormat, MetricsSettings,
+    NoAuthPolicy, OidcSettings, Settings, ShareSettings, TurnstileSettings, UserRole, UserSettings,
+    VapidSettings,
 };
 pub use sources::LoadInput;
 /// How DATABASE_URL values are read (also for `heartlock migrate-db --to`).

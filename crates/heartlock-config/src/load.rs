@@ -241,6 +241,16 @@ fn build(
         )));
     }
     let project_visibility_enabled = r.bool_or("PROJECT_VISIBILITY_ENABLED", false)?;
+    let metrics = crate::MetricsSettings {
+        enabled: r.bool_or("HEARTLOCK_METRICS", false)?,
+        // A short token could be guessed; anything but visible ASCII could
+        // not be sent in an Authorization header.
+        token: r.checked(
+            "HEARTLOCK_METRICS_TOKEN",
+            "at least 24 visible ASCII characters, no spaces (e.g. `openssl rand -hex 32`)",
+            |v| (v.len() >= 24 && v.bytes().all(|b| b.is_ascii_graphic())).then(|| Secret::new(v)),
+        )?,
+    };
 
     let oidc = groups::oidc(r)?;
     let email = groups::email(r)?;
@@ -293,6 +303,7 @@ fn build(
         turnstile,
         shares,
         users,
+        metrics,
         policy_no_auth_default,
         allow_insecure_policy,
         project_visibility_enabled,

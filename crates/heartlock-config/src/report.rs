@@ -86,6 +86,9 @@ pub const SETTING_NAMES: &[&str] = &[
     "POLICY_NO_AUTH_DEFAULT",
     "HEARTLOCK_ALLOW_INSECURE_POLICY",
     "PROJECT_VISIBILITY_ENABLED",
+    // Metrics
+    "HEARTLOCK_METRICS",
+    "HEARTLOCK_METRICS_TOKEN",
 ];
 
 const UNSET: &str = "(unset)";
@@ -217,6 +220,8 @@ pub(crate) fn display_value(s: &Settings, name: &str) -> Option<(String, bool)> 
         "POLICY_NO_AUTH_DEFAULT" => plain(s.policy_no_auth_default.as_str().to_string()),
         "HEARTLOCK_ALLOW_INSECURE_POLICY" => plain(s.allow_insecure_policy.to_string()),
         "PROJECT_VISIBILITY_ENABLED" => plain(s.project_visibility_enabled.to_string()),
+        "HEARTLOCK_METRICS" => plain(s.metrics.enabled.to_string()),
+        "HEARTLOCK_METRICS_TOKEN" => hidden(secret(&s.metrics.token)),
         _ => None,
     }
 }

@@ -189,6 +189,23 @@ pub struct ShareSettings {
     pub max_active: u32,
 }
 
+/// The `/metrics` endpoint (see docs/metrics.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsSettings {
+    /// HEARTLOCK_METRICS: serve `/metrics` without a token.
+    pub enabled: bool,
+    /// HEARTLOCK_METRICS_TOKEN: serve `/metrics` to `Authorization: Bearer`
+    /// this token only (whether or not `enabled` is set).
+    pub token: Option<Secret>,
+}
+
+impl MetricsSettings {
+    /// Whether `/metrics` is served at all.
+    pub fn served(&self) -> bool {
+        self.enabled || self.token.is_some()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserSettings {
     pub default_role: UserRole,
@@ -239,6 +256,7 @@ pub struct Settings {
     pub turnstile: TurnstileSettings,
     pub shares: ShareSettings,
     pub users: UserSettings,
+    pub metrics: MetricsSettings,
     pub policy_no_auth_default: NoAuthPolicy,
     pub allow_insecure_policy: bool,
     pub project_visibility_enabled: bool,
@@ -418,6 +436,10 @@ impl Settings {
                 allow_open_admin_registration: false,
                 admin_contact_email: None,
                 admin_contact_url: None,
+            },
+            metrics: MetricsSettings {
+                enabled: false,
+                token: None,
             },
             policy_no_auth_default: NoAuthPolicy::Deny,
             allow_insecure_policy: false,

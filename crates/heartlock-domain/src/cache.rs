@@ -79,8 +79,10 @@ impl Cache {
         hash: &str,
     ) -> Result<Option<Arc<TokenRecord>>, StoreError> {
         if let Some(t) = get(&self.tokens, &hash.to_string()) {
+            crate::metrics::cache_hit(crate::metrics::CacheKind::Token);
             return Ok(Some(t));
         }
+        crate::metrics::cache_miss(crate::metrics::CacheKind::Token);
         let epoch = self.epoch();
         let Some(t) = store.token_by_hash(hash).await? else {
             return Ok(None);
@@ -96,8 +98,10 @@ impl Cache {
         slug: &str,
     ) -> Result<Option<Arc<ProjectRecord>>, StoreError> {
         if let Some(p) = get(&self.projects, &slug.to_string()) {
+            crate::metrics::cache_hit(crate::metrics::CacheKind::Project);
             return Ok(Some(p));
         }
+        crate::metrics::cache_miss(crate::metrics::CacheKind::Project);
         let epoch = self.epoch();
         let Some(p) = store.project_by_slug(slug).await? else {
             return Ok(None);
@@ -115,8 +119,10 @@ impl Cache {
     ) -> Result<Option<Arc<EnvironmentRecord>>, StoreError> {
         let key = (project_id.to_string(), slug.to_string());
         if let Some(e) = get(&self.environments, &key) {
+            crate::metrics::cache_hit(crate::metrics::CacheKind::Environment);
             return Ok(Some(e));
         }
+        crate::metrics::cache_miss(crate::metrics::CacheKind::Environment);
         let epoch = self.epoch();
         let Some(e) = store.environment_by_slug(project_id, slug).await? else {
             return Ok(None);
@@ -133,8 +139,10 @@ impl Cache {
         env_id: &str,
     ) -> Result<Arc<Vec<StoredSecret>>, StoreError> {
         if let Some(s) = get(&self.snapshots, &env_id.to_string()) {
+            crate::metrics::cache_hit(crate::metrics::CacheKind::Snapshot);
             return Ok(s);
         }
+        crate::metrics::cache_miss(crate::metrics::CacheKind::Snapshot);
         let epoch = self.epoch();
         let s = Arc::new(store.current_secrets(env_id).await?);
         self.keep(&self.snapshots, epoch, env_id.to_string(), s.clone());

@@ -10,7 +10,7 @@ use crate::principal::Principal;
 use heartlock_config::Settings;
 use heartlock_core::roles::AnonymousPolicy;
 use heartlock_core::{Clock, Keyring};
-use heartlock_store::{Backend, DbTarget, Store, StoreError, StoreOptions};
+use heartlock_store::{Backend, DbTarget, Store, StoreError, StoreOptions, TxActor};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -49,10 +49,65 @@ pub fn db_target(settings: &Settings) -> Result<DbTarget, BootError> {
     })
 }
 
+/// The runtime connection (DATABASE_URL), its queries running as the
+/// system principal unless a caller narrows them (`Domain::store_as`).
 pub(crate) async fn connect_store(settings: &Settings) -> Result<Store, BootError> {
     let mut opts = StoreOptions::new(db_target(settings)?);
     opts.conn_max_age = Duration::from_secs(settings.db_conn_max_age_secs);
-    Ok(Store::connect(&opts).await?)
+    Ok(Store::connect(&opts).await?.acting_as(system_actor()))
+}
+
+pub(crate) fn system_actor() -> TxActor {
+    TxActor {
+        kind: "system",
+        id: Some("server".into()),
+    }
+}
+
+/// The owner connection (DATABASE_OWNER_URL) when one is configured: it owns
+/// the tables, runs migrations and restores. PostgreSQL only.
+pub(crate) async fn connect_owner_store(settings: &Settings) -> Result<Option<Store>, BootError> {
+    let Some(url) = settings.database_owner_url.as_ref() else {
+        return Ok(None);
+    };
+    if !settings.is_postgres() || !heartlock_config::is_postgres_url(url.expose()) {
+        return Err(BootError::Store(StoreError::Unavailable(
+            "DATABASE_OWNER_URL is for PostgreSQL: DATABASE_URL and DATABASE_OWNER_URL must              both be postgres:// URLs of the same database"
+                .into(),
+        )));
+    }
+    let mut opts = StoreOptions::new(DbTarget::Postgres(url.expose().to_string()));
+    opts.max_connections = 2;
+    opts.conn_max_age = Duration::from_secs(settings.db_conn_max_age_secs);
+    Ok(Some(Store::connect(&opts).await?.acting_as(system_actor())))
+}
+
+/// Applies pending migrations: as the owner when DATABASE_OWNER_URL is set,
+/// which then (re)installs row-level security and the runtime role's
+/// grants; else as the runtime role, as a one-role setup always did.
+/// Returns how many migrations were applied.
+pub(crate) async fn migrate_store(settings: &Settings, store: &Store) -> Result<usize, BootError> {
+    match connect_owner_store(settings).await? {
+        Some(owner) => {
+            let result = async {
+                let pending = owner.pending_migrations().await?;
+                owner.migrate().await?;
+                let runtime_role = store.current_role().await?;
+                owner.install_row_security(&runtime_role).await?;
+                Ok::<_, StoreError>(pending)
+            }
+            .await;
+            owner.close().await;
+            let pending = result?;
+            store.detect_row_security().await?;
+            Ok(pending)
+        }
+        None => {
+            let pending = store.pending_migrations().await?;
+            store.migrate().await?;
+            Ok(pending)
+        }
+    }
 }
 
 /// `heartlock migrate`: connects and applies every pending migration;
@@ -60,8 +115,13 @@ pub(crate) async fn connect_store(settings: &Settings) -> Result<Store, BootErro
 /// system principal.
 pub async fn migrate(settings: &Settings) -> Result<usize, BootError> {
     let store = connect_store(settings).await?;
-    let pending = store.pending_migrations().await?;
-    store.migrate().await?;
+    let pending = match migrate_store(settings, &store).await {
+        Ok(p) => p,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
+    };
     if pending > 0 {
         let detail = format!("{pending} migration(s) applied");
         let ev = crate::audit_event::system_event("migrate", "database.migrate", detail);
@@ -133,7 +193,7 @@ impl Domain {
     pub async fn boot(settings: Settings, clock: Arc<dyn Clock>) -> Result<Domain, BootError> {
         let (keyring, key_source) = keys::resolve_keyring(&settings)?;
         let store = connect_store(&settings).await?;
-        store.migrate().await?;
+        migrate_store(&settings, &store).await?;
         crate::key_check::verify_key(&store, &keyring, &key_source, clock.now_ms()).await?;
         let jwt = JwtKeys::load(
             &settings,
@@ -194,8 +254,15 @@ impl Domain {
     }
 
     /// The store, with its write transactions carrying `principal`.
+    /// Under PostgreSQL row-level security its reads see only what the
+    /// principal may: anonymous callers everything only when the server's
+    /// no-auth policy lets them read at all.
     pub(crate) fn store_as(&self, principal: &Principal) -> Store {
-        self.store.acting_as(principal.tx_actor())
+        let mut actor = principal.tx_actor();
+        if actor.kind == "anonymous" && self.anonymous_policy() != AnonymousPolicy::Deny {
+            actor.id = Some("reader".into());
+        }
+        self.store.acting_as(actor)
     }
 
     /// Whether values may be encrypted and stored: never under an ephemeral

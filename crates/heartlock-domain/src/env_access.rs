@@ -67,7 +67,7 @@ pub(crate) async fn listed(
     caller: &Principal,
     project: &ProjectRecord,
 ) -> DomainResult<Vec<EnvironmentRecord>> {
-    let mut envs = dom.store.environments(&project.id).await?;
+    let mut envs = dom.store_as(caller).environments(&project.id).await?;
     if let Some(ids) = limit(dom, caller, project).await? {
         envs.retain(|e| within_environment_limit(Some(ids.as_slice()), &e.id));
     }
@@ -81,7 +81,7 @@ pub(crate) async fn reachable(
     caller: &Principal,
     project: &ProjectRecord,
 ) -> DomainResult<Vec<EnvironmentRecord>> {
-    let envs = dom.store.environments(&project.id).await?;
+    let envs = dom.store_as(caller).environments(&project.id).await?;
     retain_reachable(dom, caller, project, envs).await
 }
 

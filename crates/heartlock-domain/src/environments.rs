@@ -47,7 +47,7 @@ pub async fn create(
 ) -> DomainResult<EnvironmentRecord> {
     let p = access(dom, caller, project, Action::ManageProject).await?;
     validate_slug("slug", slug)?;
-    if dom.store.environments(&p.id).await?.len() >= crate::projects::MAX_ENVIRONMENTS {
+    if dom.store_as(caller).environments(&p.id).await?.len() >= crate::projects::MAX_ENVIRONMENTS {
         return Err(DomainError::Conflict(format!(
             "a project has at most {} environments",
             crate::projects::MAX_ENVIRONMENTS
@@ -125,7 +125,7 @@ pub async fn shift(
     up: bool,
 ) -> DomainResult<EnvironmentRecord> {
     let p = access(dom, caller, project, Action::ManageProject).await?;
-    let envs = dom.store.environments(&p.id).await?;
+    let envs = dom.store_as(caller).environments(&p.id).await?;
     let at = envs
         .iter()
         .position(|x| x.slug == env)

@@ -66,9 +66,9 @@ async fn view(
 /// The grants of a project, by group name (ViewMembers).
 pub async fn list(dom: &Domain, caller: &Principal, slug: &str) -> DomainResult<Vec<GroupGrant>> {
     let p = access(dom, caller, slug, Action::ViewMembers).await?;
-    let envs = dom.store.environments(&p.id).await?;
+    let envs = dom.store_as(caller).environments(&p.id).await?;
     Ok(dom
-        .store
+        .store_as(caller)
         .group_grants(&p.id)
         .await?
         .into_iter()
@@ -122,7 +122,7 @@ pub async fn change(
 pub async fn revoke(dom: &Domain, caller: &Principal, slug: &str, group: &str) -> DomainResult<()> {
     let p = access(dom, caller, slug, Action::ManageMembers).await?;
     let current = dom
-        .store
+        .store_as(caller)
         .group_grant(&p.id, group)
         .await?
         .ok_or(DomainError::NotFound("group grant not found"))?;
@@ -157,7 +157,7 @@ async fn set(
     role: ProjectRole,
     limit: Option<Vec<String>>,
 ) -> DomainResult<GroupGrant> {
-    let current = dom.store.group_grant(&project.id, group).await?;
+    let current = dom.store_as(caller).group_grant(&project.id, group).await?;
     if role == ProjectRole::Owner
         || current
             .as_ref()
@@ -168,7 +168,7 @@ async fn set(
             Action::ManageOwners,
         ))?;
     }
-    let envs = dom.store.environments(&project.id).await?;
+    let envs = dom.store_as(caller).environments(&project.id).await?;
     let reach = match limit.as_deref() {
         Some(ids) => format!("in {}", slugs(&envs, ids).join(", ")),
         None => "in every environment".to_string(),
@@ -187,7 +187,7 @@ async fn set(
     })
     .await?;
     let stored = dom
-        .store
+        .store_as(caller)
         .group_grant(&project.id, group)
         .await?
         .ok_or(DomainError::NotFound("group grant not found"))?;

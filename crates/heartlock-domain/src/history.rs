@@ -43,13 +43,13 @@ pub async fn page(
     for v in &versions {
         if let Some(id) = &v.author_user_id
             && !authors.contains_key(id)
-            && let Some(u) = dom.store.user_by_id(id).await?
+            && let Some(u) = dom.store_as(caller).user_by_id(id).await?
         {
             authors.insert(id.clone(), Author::User(u.email));
         }
     }
     if versions.iter().any(|v| v.author_token_id.is_some()) {
-        for t in dom.store.project_tokens(&p.id).await? {
+        for t in dom.store_as(caller).project_tokens(&p.id).await? {
             authors.insert(t.id, Author::Token(t.name));
         }
     }

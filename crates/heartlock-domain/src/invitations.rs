@@ -62,7 +62,7 @@ pub struct NewInvite<'a> {
 /// addresses are not members yet, so viewers do not see them.
 pub async fn list(dom: &Domain, caller: &Principal, slug: &str) -> DomainResult<Vec<Invitation>> {
     let p = access(dom, caller, slug, Action::ManageMembers).await?;
-    let rows = dom.store.open_invitations(&p.id).await?;
+    let rows = dom.store_as(caller).open_invitations(&p.id).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(view(dom, &p, r).await?);
@@ -91,15 +91,23 @@ pub async fn create(
         None => None,
     };
     let now = dom.now_ms();
-    let existing = dom.store.user_by_email(&email).await?;
+    let existing = dom.store_as(caller).user_by_email(&email).await?;
     if let Some(u) = &existing
-        && dom.store.membership_role(&p.id, &u.id).await?.is_some()
+        && dom
+            .store_as(caller)
+            .membership_role(&p.id, &u.id)
+            .await?
+            .is_some()
     {
         return Err(DomainError::Conflict(
             "this person is already a member of the project".into(),
         ));
     }
-    if dom.store.open_invitation_for(&p.id, &email, now).await? {
+    if dom
+        .store_as(caller)
+        .open_invitation_for(&p.id, &email, now)
+        .await?
+    {
         return Err(DomainError::Conflict(
             "this address already has a pending invitation; resend or revoke it".into(),
         ));
@@ -144,7 +152,7 @@ pub async fn create(
     .await?;
     dom.mail.wake();
     let record = dom
-        .store
+        .store_as(caller)
         .invitation(&p.id, &inv.id)
         .await?
         .ok_or(DomainError::NotFound("invitation not found"))?;
@@ -164,7 +172,7 @@ pub async fn resend(
     let inviter = require_user(caller)?;
     let inv = open_one(dom, &p, id).await?;
     role_ceiling(dom, caller, &p, inv.role).await?;
-    let existing = dom.store.user_by_email(&inv.email).await?;
+    let existing = dom.store_as(caller).user_by_email(&inv.email).await?;
     let lang = crate::mail::templates::language(
         existing
             .as_ref()
@@ -201,7 +209,7 @@ pub async fn resend(
     }
     dom.mail.wake();
     let record = dom
-        .store
+        .store_as(caller)
         .invitation(&p.id, &inv.id)
         .await?
         .ok_or(DomainError::NotFound("invitation not found"))?;

@@ -21,6 +21,7 @@ mod key_check;
 pub mod keys;
 pub mod mail;
 pub mod members;
+pub mod metrics;
 pub mod oidc;
 pub mod oidc_settings;
 pub mod onboarding;

@@ -25,10 +25,10 @@ pub struct Member {
 /// The members of a project (ViewMembers), by email.
 pub async fn list(dom: &Domain, caller: &Principal, slug: &str) -> DomainResult<Vec<Member>> {
     let p = access(dom, caller, slug, Action::ViewMembers).await?;
-    let envs = dom.store.environments(&p.id).await?;
-    let limits = dom.store.member_environments(&p.id).await?;
+    let envs = dom.store_as(caller).environments(&p.id).await?;
+    let limits = dom.store_as(caller).member_environments(&p.id).await?;
     Ok(dom
-        .store
+        .store_as(caller)
         .members(&p.id)
         .await?
         .into_iter()
@@ -131,7 +131,7 @@ pub async fn change_role(
         .await?
         .ok_or(DomainError::NotFound("member not found"))?;
     let user = dom
-        .store
+        .store_as(caller)
         .user_by_id(user_id)
         .await?
         .ok_or(DomainError::NotFound("member not found"))?;
@@ -167,7 +167,7 @@ async fn set_member(
     limit: Option<Vec<String>>,
 ) -> DomainResult<Member> {
     let user = dom
-        .store
+        .store_as(caller)
         .user_by_email(&email.trim().to_lowercase())
         .await?
         .ok_or_else(|| DomainError::validation("email", "no user with this email"))?;
@@ -176,7 +176,10 @@ async fn set_member(
     if !crate::visibility::shows_person(dom, caller, &user).await? {
         return Err(DomainError::validation("email", "no user with this email"));
     }
-    let current = dom.store.membership_role(&project.id, &user.id).await?;
+    let current = dom
+        .store_as(caller)
+        .membership_role(&project.id, &user.id)
+        .await?;
     if role == ProjectRole::Owner || current == Some(ProjectRole::Owner) {
         decide(authorize(
             subject(dom, caller, project, None).await?,
@@ -185,13 +188,13 @@ async fn set_member(
     }
     if current == Some(ProjectRole::Owner)
         && role != ProjectRole::Owner
-        && dom.store.count_owners(&project.id).await? <= 1
+        && dom.store_as(caller).count_owners(&project.id).await? <= 1
     {
         return Err(DomainError::Conflict(
             "a project must keep at least one owner".into(),
         ));
     }
-    let envs = dom.store.environments(&project.id).await?;
+    let envs = dom.store_as(caller).environments(&project.id).await?;
     let environments = limit.as_deref().map(|ids| slugs(&envs, ids));
     let reach = match &environments {
         Some(list) => format!("in {}", list.join(", ")),
@@ -220,7 +223,10 @@ async fn remove_member(
     project: &ProjectRecord,
     user_id: &str,
 ) -> DomainResult<()> {
-    let current = dom.store.membership_role(&project.id, user_id).await?;
+    let current = dom
+        .store_as(caller)
+        .membership_role(&project.id, user_id)
+        .await?;
     let Some(current) = current else {
         return Err(DomainError::NotFound("member not found"));
     };
@@ -229,7 +235,7 @@ async fn remove_member(
             subject(dom, caller, project, None).await?,
             Action::ManageOwners,
         ))?;
-        if dom.store.count_owners(&project.id).await? <= 1 {
+        if dom.store_as(caller).count_owners(&project.id).await? <= 1 {
             return Err(DomainError::Conflict(
                 "a project must keep at least one owner".into(),
             ));

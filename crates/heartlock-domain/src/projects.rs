@@ -284,7 +284,10 @@ pub async fn create(
     };
     let org = org.map(|o| validate_name("org", &o)).transpose()?;
     if let Some(user) = caller.user() {
-        let (_, member_of) = dom.store.list_projects(Some(&user.id), None, 0, 0).await?;
+        let (_, member_of) = dom
+            .store_as(caller)
+            .list_projects(Some(&user.id), None, 0, 0)
+            .await?;
         if member_of >= MAX_PROJECTS_PER_USER {
             return Err(DomainError::Conflict(format!(
                 "you are in {member_of} projects already; the limit is {MAX_PROJECTS_PER_USER}"
@@ -341,7 +344,10 @@ pub async fn list(
         }
         // A token sees only its own project.
         Actor::Token(token) => {
-            let p = dom.store.project_by_id(&token.project_id).await?;
+            let p = dom
+                .store_as(caller)
+                .project_by_id(&token.project_id)
+                .await?;
             let total = i64::from(p.is_some());
             return Ok((
                 p.into_iter()
@@ -490,7 +496,7 @@ pub async fn update(
     changed(&dom.cache, &dom.store, Change::Project(p.id.clone())).await;
     result?;
     let p = dom
-        .store
+        .store_as(caller)
         .project_by_id(&p.id)
         .await?
         .ok_or(DomainError::NotFound("project not found"))?;

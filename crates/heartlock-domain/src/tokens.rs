@@ -31,8 +31,8 @@ pub async fn list(
     slug: &str,
 ) -> DomainResult<(ProjectRecord, Vec<TokenRecord>, Vec<EnvironmentRecord>)> {
     let p = access(dom, caller, slug, Action::ManageTokens).await?;
-    let envs = dom.store.environments(&p.id).await?;
-    let tokens = dom.store.project_tokens(&p.id).await?;
+    let envs = dom.store_as(caller).environments(&p.id).await?;
+    let tokens = dom.store_as(caller).project_tokens(&p.id).await?;
     Ok((p, tokens, envs))
 }
 
@@ -65,7 +65,7 @@ pub async fn create(
     let mut env_ids = Vec::with_capacity(req.environments.len());
     for slug in req.environments {
         let env = dom
-            .store
+            .store_as(caller)
             .environment_by_slug(&project.id, slug)
             .await?
             .ok_or_else(|| {
@@ -126,7 +126,7 @@ pub async fn create(
         store.create_token(rec).await
     })
     .await?;
-    let environments = dom.store.environments(&project.id).await?;
+    let environments = dom.store_as(caller).environments(&project.id).await?;
     Ok(Created {
         record,
         token: secret,

@@ -42,19 +42,29 @@ pub fn http_policy(settings: &Settings) -> HttpPolicy {
 
 pub fn router(state: AppState) -> Router {
     let policy = Arc::new(http_policy(&state.settings));
-    let app = Router::new()
+    let metrics = crate::metrics::Metrics::for_settings(&state.settings, state.clock.now_ms());
+    let mut app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", crate::api::router())
         .merge(crate::web::router(state.clone()))
-        .fallback(not_found)
+        .fallback(not_found);
+    // Off: no route and no middleware at all, so nothing to pay.
+    if let Some(m) = &metrics {
+        app = crate::metrics::mount(app, Arc::clone(m));
+    }
+    let app = app
         // Over the fallback too: the HTML 404 page has a sign-out form.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::web::oidc_csp::allow_provider_sign_out,
         ))
         .with_state(state);
-    harden(app, policy)
+    let app = harden(app, policy);
+    match metrics {
+        Some(m) => crate::middleware::metrics::wrap(app, m),
+        None => app,
+    }
 }
 
 /// Unknown paths: problem+json for the API and non-browser clients, the

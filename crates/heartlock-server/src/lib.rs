@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod mail_context;
+pub mod metrics;
 pub mod middleware;
 pub mod problem;
 pub mod state;

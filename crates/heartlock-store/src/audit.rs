@@ -111,9 +111,16 @@ impl Store {
     /// SQLite, whose write transactions are already exclusive).
     pub(crate) async fn lock_audit(&self, tx: &mut Transaction<'static, Any>) -> Result<()> {
         if self.backend() == Backend::Postgres {
-            sqlx::query("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
-                .execute(&mut **tx)
-                .await?;
+            // The runtime role of the two-role setup may not take a table
+            // lock this strong (it needs UPDATE or DELETE rights on the
+            // log): under row-level security appenders queue on a
+            // transaction-scoped advisory lock instead.
+            let lock = if self.row_security() {
+                "SELECT pg_advisory_xact_lock(7294017365)"
+            } else {
+                "LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE"
+            };
+            sqlx::query(lock).execute(&mut **tx).await?;
         }
         Ok(())
     }
@@ -353,10 +360,18 @@ pub(crate) async fn append_in(
     events: &[NewAuditEvent],
     ids: &[String],
 ) -> Result<Vec<AuditEvent>> {
-    let tail: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+    // The head row moves with every append; under row-level security an
+    // actor may not see the newest event itself, but every actor sees the
+    // head (it holds no project data).
+    let mut tail: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_optional(&mut **tx)
             .await?;
+    if tail.is_none() {
+        tail = sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+    }
     let (mut seq, mut prev) = tail.unwrap_or_else(|| (0, GENESIS_HASH.to_string()));
     let mut stored = Vec::with_capacity(events.len());
     for (event, id) in events.iter().zip(ids) {

@@ -1,12 +1,12 @@
 //! Connecting, migrating and health checks.
+use crate::pool::{Current, SharedPool};
 use crate::{Result, StoreError};
+use sqlx::Executor;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Database, Either, Execute, Executor, SqlStr};
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -59,9 +59,8 @@ impl StoreOptions {
 /// another database at once.
 #[derive(Clone)]
 pub struct Store {
+    /// The pool, and who this handle's queries run for (see [`Store::acting_as`]).
     pub(crate) pool: SharedPool,
-    /// Who this handle's write transactions run for (see [`Store::acting_as`]).
-    actor: Option<Arc<TxActor>>,
     /// Audit events committed with this handle's next write transaction
     /// (see [`Store::with_audit`]).
     pub(crate) pending: Option<Arc<crate::audited::PendingAudit>>,
@@ -70,10 +69,11 @@ pub struct Store {
     pub(crate) outbox: Option<Arc<crate::outbox::PendingOutbox>>,
 }
 
-/// Who a transaction runs for. On PostgreSQL each write transaction of a
-/// store [`acting_as`](Store::acting_as) an actor sets the transaction-local
-/// settings `heartlock.actor_kind` and `heartlock.actor_id`, which
-/// row-level security policies and triggers can read; SQLite ignores it.
+/// Who a query runs for. On PostgreSQL each transaction of a store
+/// [`acting_as`](Store::acting_as) an actor sets the transaction-local
+/// settings `heartlock.actor_kind` and `heartlock.actor_id`, which the
+/// row-level security policies read (under them, every query carries its
+/// actor: see `pool.rs`); SQLite ignores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TxActor {
     /// `user`, `token`, `anonymous` or `system`.
@@ -134,27 +134,60 @@ impl Store {
         if let DbTarget::Sqlite(path) = &opts.target {
             restrict_sqlite_files(path);
         }
-        Ok(Self {
+        let store = Self {
             pool: SharedPool::new(Current {
                 pool,
                 backend,
                 target: opts.target.clone(),
+                row_security: AtomicBool::new(false),
             }),
-            actor: None,
             pending: None,
             outbox: None,
-        })
+        };
+        store.detect_row_security().await?;
+        Ok(store)
     }
 
-    /// This store (same pool) with its write transactions running as `actor`.
-    /// Cheap: one Arc per call, and nothing at all until a transaction begins.
+    /// This store (same pool) with its queries running as `actor`.
+    /// Cheap: one Arc per call, and nothing at all until a query runs.
     pub fn acting_as(&self, actor: TxActor) -> Store {
         Store {
-            pool: self.pool.clone(),
-            actor: Some(Arc::new(actor)),
+            pool: self.pool.with_actor(actor),
             pending: self.pending.clone(),
             outbox: self.outbox.clone(),
         }
+    }
+
+    /// Who this handle's queries run for.
+    pub fn actor(&self) -> Option<&TxActor> {
+        self.pool.actor()
+    }
+
+    /// Reads from the catalog whether the tables enforce row-level security
+    /// (see `rls.rs`), so that every query carries its actor from now on.
+    pub async fn detect_row_security(&self) -> Result<bool> {
+        let current = self.pool.current();
+        let on = match current.backend {
+            Backend::Sqlite => false,
+            Backend::Postgres => {
+                let (on,): (bool,) = sqlx::query_as(
+                    "SELECT EXISTS (SELECT 1 FROM pg_class c \
+                     JOIN pg_namespace n ON n.oid = c.relnamespace \
+                     WHERE n.nspname = current_schema() AND c.relname = 'secrets' \
+                     AND c.relrowsecurity AND c.relforcerowsecurity)",
+                )
+                .fetch_one(&current.pool)
+                .await?;
+                on
+            }
+        };
+        current.row_security.store(on, Ordering::Release);
+        Ok(on)
+    }
+
+    /// Whether every query must carry its actor (row-level security is on).
+    pub fn row_security(&self) -> bool {
+        self.pool.current().row_security.load(Ordering::Acquire)
     }
 
     pub fn backend(&self) -> Backend {
@@ -178,7 +211,13 @@ impl Store {
     }
 
     /// Applies every embedded migration not yet applied.
+    /// Nothing is run (not even sqlx's bookkeeping DDL) when every migration
+    /// is applied: the runtime role of a two-role PostgreSQL setup may
+    /// create nothing.
     pub async fn migrate(&self) -> Result<()> {
+        if self.pending_migrations().await? == 0 {
+            return Ok(());
+        }
         MIGRATOR.run(&self.pool.pool()).await?;
         Ok(())
     }
@@ -217,136 +256,31 @@ impl Store {
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         match self.backend() {
             Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
-            Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
-                if let Some(actor) = &self.actor {
-                    sqlx::query(
-                        "SELECT set_config('heartlock.actor_kind', $1, true), \
-                         set_config('heartlock.actor_id', $2, true)",
-                    )
-                    .bind(actor.kind)
-                    .bind(actor.id.clone().unwrap_or_default())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Ok(tx)
-            }
+            Backend::Postgres => Ok(self.pool.begin().await?),
         }
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
 
-/// The database a store currently uses.
-pub(crate) struct Current {
-    pool: AnyPool,
-    backend: Backend,
-    target: DbTarget,
-}
-
-/// A connection pool that can be replaced under every clone at once. It is
-/// an sqlx executor itself (delegating to the current pool), so queries are
-/// written `.fetch_all(&self.pool)` as with a plain pool.
-#[derive(Clone)]
-pub(crate) struct SharedPool(Arc<RwLock<Arc<Current>>>);
-
-impl std::fmt::Debug for SharedPool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SharedPool")
-    }
-}
-
-impl SharedPool {
-    fn new(current: Current) -> Self {
-        Self(Arc::new(RwLock::new(Arc::new(current))))
-    }
-
-    fn current(&self) -> Arc<Current> {
-        // A poisoned lock still holds a valid Arc: nothing panics while it is held.
-        match self.0.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
+    /// Connections of the pool in use now, for the metrics endpoint.
+    pub fn pool_stats(&self) -> PoolStats {
+        let pool = self.pool.pool();
+        PoolStats {
+            size: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
         }
     }
-
-    fn swap(&self, next: Arc<Current>) -> Arc<Current> {
-        let mut g = match self.0.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        std::mem::replace(&mut *g, next)
-    }
-
-    /// The pool in use now (a cheap handle).
-    pub(crate) fn pool(&self) -> AnyPool {
-        self.current().pool.clone()
-    }
-
-    pub(crate) async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, Any>> {
-        self.pool().begin().await
-    }
-
-    pub(crate) async fn begin_with(
-        &self,
-        statement: &'static str,
-    ) -> sqlx::Result<sqlx::Transaction<'static, Any>> {
-        self.pool().begin_with(statement).await
-    }
-
-    pub(crate) async fn close(&self) {
-        self.pool().close().await
-    }
 }
 
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-impl<'c> Executor<'c> for &SharedPool {
-    type Database = Any;
-
-    fn fetch_many<'e, 'q: 'e, E>(
-        self,
-        query: E,
-    ) -> futures_core::stream::BoxStream<
-        'e,
-        sqlx::Result<Either<<Any as Database>::QueryResult, <Any as Database>::Row>>,
-    >
-    where
-        'c: 'e,
-        E: 'q + Execute<'q, Any>,
-    {
-        (&self.pool()).fetch_many(query)
-    }
-
-    fn fetch_optional<'e, 'q: 'e, E>(
-        self,
-        query: E,
-    ) -> BoxFuture<'e, sqlx::Result<Option<<Any as Database>::Row>>>
-    where
-        'c: 'e,
-        E: 'q + Execute<'q, Any>,
-    {
-        (&self.pool()).fetch_optional(query)
-    }
-
-    fn prepare_with<'e>(
-        self,
-        sql: SqlStr,
-        parameters: &'e [<Any as Database>::TypeInfo],
-    ) -> BoxFuture<'e, sqlx::Result<<Any as Database>::Statement>>
-    where
-        'c: 'e,
-    {
-        (&self.pool()).prepare_with(sql, parameters)
-    }
-
-    fn describe<'e>(self, sql: SqlStr) -> BoxFuture<'e, sqlx::Result<sqlx::Describe<Any>>>
-    where
-        'c: 'e,
-    {
-        (&self.pool()).describe(sql)
-    }
+/// Open, idle and maximum connections of a pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// Creates a missing folder readable by its owner only (0700). An existing

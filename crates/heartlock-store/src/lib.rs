@@ -17,8 +17,10 @@ mod member_environments;
 pub mod notify;
 mod oidc;
 mod outbox;
+mod pool;
 mod projects;
 mod push;
+mod rls;
 mod secrets;
 mod server_secrets;
 mod server_settings;
@@ -35,7 +37,7 @@ mod web_sessions;
 pub use audit::AuditFilter;
 pub use browsers::BrowserSighting;
 pub use cli_login_codes::CliLoginCode;
-pub use connect::{Backend, DbTarget, Store, StoreOptions, TxActor, create_private_dir};
+pub use connect::{Backend, DbTarget, PoolStats, Store, StoreOptions, TxActor, create_private_dir};
 pub use dump::{
     ColumnKind, DumpColumn, DumpTable, DumpValue, Snapshot, TableRows, schema as dump_schema,
 };

@@ -55,6 +55,16 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict("a project with this slug already exists")(e.into()))?;
+        // The owner first: under row-level security the environments are
+        // only the creator's to insert once the project is theirs.
+        if let Some(owner) = &p.owner_user_id {
+            sqlx::query("INSERT INTO memberships (project_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
+                .bind(&p.id)
+                .bind(owner)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
         for (pos, (id, slug, name)) in p.environments.iter().enumerate() {
             sqlx::query("INSERT INTO environments (id, project_id, slug, name, position, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id)
@@ -66,14 +76,6 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| conflict("duplicate environment slug")(e.into()))?;
-        }
-        if let Some(owner) = &p.owner_user_id {
-            sqlx::query("INSERT INTO memberships (project_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
-                .bind(&p.id)
-                .bind(owner)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
         }
         self.commit_write(tx).await?;
         self.project_by_slug(&p.slug)

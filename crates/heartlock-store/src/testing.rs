@@ -2,6 +2,13 @@
 //! file) or PostgreSQL (a new database on the server named by
 //! `HEARTLOCK_TEST_PG_URL`, default `postgres://postgres@127.0.0.1:5432/test`),
 //! dropped again when the test ends.
+//!
+//! On PostgreSQL the database is set up as in production with two roles
+//! (`HEARTLOCK_TEST_PG_RLS=0` for one): the owner role owns it, has run the
+//! migrations and installed row-level security; [`TestDb::url`] logs in as
+//! the runtime role, which may only read and write rows its actor may see.
+//! [`TestDb::store`] is an owner connection (tests set up and inspect data
+//! with it). The roles need the server's trust authentication.
 // Panicking on a broken test database is the right answer here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use crate::{Backend, DbTarget, Store, StoreOptions};
@@ -20,12 +27,19 @@ pub struct TestDb {
     pub backend: Backend,
     /// The URL a `heartlock` process would be given as DATABASE_URL.
     pub url: String,
+    /// DATABASE_OWNER_URL, in the two-role setup.
+    pub owner_url: Option<String>,
     pg_name: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl TestDb {
     pub async fn new(backend: Backend) -> Self {
+        Self::with_roles(backend, two_roles()).await
+    }
+
+    /// As [`TestDb::new`], choosing the PostgreSQL role setup.
+    pub async fn with_roles(backend: Backend, two_roles: bool) -> Self {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -34,6 +48,7 @@ impl TestDb {
                     // Four slashes: an absolute path (three would be relative).
                     url: format!("sqlite:///{}", path.display()),
                     target: DbTarget::Sqlite(path),
+                    owner_url: None,
                     backend,
                     pg_name: None,
                     _dir: Some(dir),
@@ -46,15 +61,44 @@ impl TestDb {
                 let mut conn = sqlx::AnyConnection::connect(&admin)
                     .await
                     .expect("PostgreSQL must be reachable for the tests (HEARTLOCK_TEST_PG_URL)");
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                let create = if two_roles {
+                    ensure_test_roles(&mut conn).await;
+                    format!("CREATE DATABASE {name} OWNER {TEST_OWNER_ROLE}")
+                } else {
+                    format!("CREATE DATABASE {name}")
+                };
+                sqlx::raw_sql(sqlx::AssertSqlSafe(create))
                     .execute(&mut conn)
                     .await
                     .expect("create test database");
                 let _ = conn.close().await;
                 let url = replace_db_name(&admin, &name);
+                if !two_roles {
+                    return Self {
+                        target: DbTarget::Postgres(url.clone()),
+                        url,
+                        owner_url: None,
+                        backend,
+                        pg_name: Some(name),
+                        _dir: None,
+                    };
+                }
+                let owner_url = replace_user(&url, TEST_OWNER_ROLE);
+                let app_url = replace_user(&url, TEST_APP_ROLE);
+                let owner =
+                    Store::connect(&StoreOptions::new(DbTarget::Postgres(owner_url.clone())))
+                        .await
+                        .expect("connect as the test owner role");
+                owner.migrate().await.expect("migrate test database");
+                owner
+                    .install_row_security(TEST_APP_ROLE)
+                    .await
+                    .expect("install row-level security");
+                owner.close().await;
                 Self {
-                    target: DbTarget::Postgres(url.clone()),
-                    url,
+                    target: DbTarget::Postgres(app_url.clone()),
+                    url: app_url,
+                    owner_url: Some(owner_url),
                     backend,
                     pg_name: Some(name),
                     _dir: None,
@@ -63,14 +107,73 @@ impl TestDb {
         }
     }
 
+    /// The environment variables a `heartlock` process needs for this
+    /// database (DATABASE_URL, and DATABASE_OWNER_URL with two roles).
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let mut env = vec![("DATABASE_URL", self.url.clone())];
+        if let Some(o) = &self.owner_url {
+            env.push(("DATABASE_OWNER_URL", o.clone()));
+        }
+        env
+    }
+
     /// A connected store with migrations applied.
+    /// An owner connection in the two-role setup (it sees every row).
     pub async fn store(&self) -> Store {
-        let store = Store::connect(&StoreOptions::new(self.target.clone()))
+        let target = match &self.owner_url {
+            Some(o) => DbTarget::Postgres(o.clone()),
+            None => self.target.clone(),
+        };
+        let store = Store::connect(&StoreOptions::new(target))
             .await
             .expect("connect test database");
         store.migrate().await.expect("migrate test database");
         store
     }
+}
+
+pub const TEST_OWNER_ROLE: &str = "heartlock_test_owner";
+pub const TEST_APP_ROLE: &str = "heartlock_test_app";
+
+/// Whether PostgreSQL test databases use the two-role setup (default).
+pub fn two_roles() -> bool {
+    std::env::var("HEARTLOCK_TEST_PG_RLS").map_or(true, |v| v != "0")
+}
+
+/// Creates the two test roles once per server (tests race to do it).
+async fn ensure_test_roles(conn: &mut sqlx::AnyConnection) {
+    for (role, attrs) in [
+        (
+            TEST_OWNER_ROLE,
+            "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS",
+        ),
+        (
+            TEST_APP_ROLE,
+            "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS",
+        ),
+    ] {
+        let sql = format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN \
+             CREATE ROLE {role} {attrs}; END IF; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await
+            .expect("create test roles");
+    }
+}
+
+/// Swaps the user name of a PostgreSQL URL (trust authentication: no password).
+pub fn replace_user(url: &str, user: &str) -> String {
+    let scheme_end = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let rest = &url[scheme_end..];
+    let host_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let host = match rest[..host_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    format!("{}{user}@{host}", &url[..scheme_end])
 }
 
 /// Swaps the database name (the URL path) of a PostgreSQL URL.
@@ -198,6 +301,14 @@ mod tests {
         assert_eq!(
             super::replace_db_name("postgres://u@h", "x"),
             "postgres://u@h/x"
+        );
+        assert_eq!(
+            super::replace_user("postgres://postgres:pw@h:5432/db?x=1", "app"),
+            "postgres://app@h:5432/db?x=1"
+        );
+        assert_eq!(
+            super::replace_user("postgres://h/db", "app"),
+            "postgres://app@h/db"
         );
     }
 }

@@ -100,6 +100,12 @@ enum Command {
         #[command(subcommand)]
         cmd: commands::mail::MailCommand,
     },
+    /// Exit 0 when the server's /readyz answers 200, 1 otherwise (the
+    /// container HEALTHCHECK; default URL: loopback at HEARTLOCK_BIND's port).
+    Healthcheck {
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// The client commands (login, run, secrets, export, import…).
     #[command(flatten)]
     Client(cli::ClientCommand),
@@ -144,6 +150,7 @@ fn main() -> ExitCode {
         Command::MigrateDb { to } => commands::run_async(commands::backup::migrate_db(to)),
         Command::Audit { cmd } => commands::run_async(commands::audit::run(cmd)),
         Command::Mail { cmd } => commands::run_async(commands::mail::run(cmd)),
+        Command::Healthcheck { url } => commands::run_async(commands::health::run(url)),
         Command::Client(cmd) => cli::run(cmd),
     };
     match result {

@@ -28,6 +28,16 @@ pub(super) fn check(s: &Settings, out: &mut Findings) {
              people you trust.",
         );
     }
+    if s.metrics.enabled && s.metrics.token.is_none() {
+        out.warning(
+            "heartlock.W045",
+            &["HEARTLOCK_METRICS", "HEARTLOCK_METRICS_TOKEN"],
+            "/metrics is served without a token: anyone who reaches the server can read its \
+             request rates, routes and queue depths.",
+            "Set HEARTLOCK_METRICS_TOKEN (24+ random characters) and give it to Prometheus as \
+             a bearer token, or block /metrics at the reverse proxy.",
+        );
+    }
     if s.turnstile.enabled && is_remote_http(&s.turnstile.verify_url) {
         out.error(
             "heartlock.W018",

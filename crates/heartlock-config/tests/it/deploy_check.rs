@@ -217,6 +217,7 @@ fn every_check_fires_on_its_own() {
             &[("HEARTLOCK_SHARE_ALLOW_ANONYMOUS", "true")],
             "heartlock.W044",
         ),
+        (&[("HEARTLOCK_METRICS", "true")], "heartlock.W045"),
     ];
     let secrets = [SECRET_KEY, JWT_KEY, DB_PASSWORD, SMTP_PASSWORD, "Ab3x9"];
     for (overrides, id) in cases {
@@ -497,4 +498,31 @@ fn ids_are_unique_per_run() {
     found.dedup();
     assert_eq!(found.len(), findings.len());
     assert!(found.len() >= 10, "{found:?}");
+}
+
+#[test]
+fn metrics_behind_a_token_are_not_a_finding_and_short_tokens_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "Mx7pQ2vL9rT4wZ8kN3bH6cJ1";
+    let s = load_with(
+        dir.path(),
+        &[
+            ("HEARTLOCK_METRICS", "true"),
+            ("HEARTLOCK_METRICS_TOKEN", token),
+        ],
+    );
+    assert!(s.metrics.served());
+    assert_eq!(s.deploy_check(), vec![]);
+    let err = load_err(
+        dir.path(),
+        &[("HEARTLOCK_METRICS_TOKEN", "short-token-1234")],
+    );
+    let text = err.to_string();
+    assert!(text.contains("HEARTLOCK_METRICS_TOKEN"), "{text}");
+    assert!(!text.contains("short-token-1234"), "{text}");
+    let err = load_err(
+        dir.path(),
+        &[("HEARTLOCK_METRICS_TOKEN", "has a space in it 0123456789")],
+    );
+    assert!(err.to_string().contains("HEARTLOCK_METRICS_TOKEN"));
 }

@@ -37,6 +37,10 @@ fn report_redacts_secrets_and_database_password() {
         ("VAPID_PUBLIC_KEY", VAPID_PUBLIC),
         ("VAPID_PRIVATE_KEY", VAPID_PRIVATE),
         ("TURNSTILE_SECRET_KEY", "planted-turnstile-secret"),
+        (
+            "HEARTLOCK_METRICS_TOKEN",
+            "planted-metrics-token-0123456789",
+        ),
     ];
     let s = load_ok(d, &planted).settings;
     let out = render_report(&s.report());

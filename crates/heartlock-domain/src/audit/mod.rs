@@ -76,7 +76,10 @@ pub async fn search(
         );
     }
     dom.audit.flush().await;
-    Ok(dom.store.list_audit(&filter, limit, offset).await?)
+    Ok(dom
+        .store_as(caller)
+        .list_audit(&filter, limit, offset)
+        .await?)
 }
 
 /// The outcome of checking the whole chain.

@@ -112,6 +112,13 @@ impl AuditLog {
     }
 }
 
+impl AuditLog {
+    /// Messages queued for the writer now (for `/metrics`).
+    pub(crate) fn queue_depth(&self) -> usize {
+        self.tx.max_capacity().saturating_sub(self.tx.capacity())
+    }
+}
+
 impl AuditWriterHandle {
     /// Drains and commits everything queued, then stops the task. Events
     /// recorded afterwards are committed directly by `record`.
@@ -148,6 +155,7 @@ impl Batch {
     async fn finish(&mut self, store: &Store) {
         let started = std::time::Instant::now();
         commit(store, &self.events).await;
+        crate::metrics::audit_batch_committed(self.events.len(), started.elapsed());
         tracing::debug!(
             events = self.events.len(),
             micros = started.elapsed().as_micros() as u64,

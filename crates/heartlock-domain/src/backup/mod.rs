@@ -153,7 +153,11 @@ pub async fn restore(
     if let Some(ct) = &canary {
         crate::key_check::check_canary(&ring, &source, ct)?;
     }
-    let store = crate::domain::connect_store(settings).await?;
+    // The owner when there is one: the runtime role may not delete audit rows.
+    let store = match crate::domain::connect_owner_store(settings).await? {
+        Some(owner) => owner,
+        None => crate::domain::connect_store(settings).await?,
+    };
     let result = load_into(&store, &snap, force, manifest.audit_head.as_ref(), progress).await;
     store.close().await;
     let (audit, head_matches) = result?;
@@ -236,7 +240,9 @@ pub async fn migrate_db(
     let snap = source.snapshot(read_progress).await;
     source.close().await;
     let snap = snap?;
-    let target = Store::connect(&StoreOptions::new(to.clone())).await?;
+    let target = Store::connect(&StoreOptions::new(to.clone()))
+        .await?
+        .acting_as(crate::domain::system_actor());
     let head = format::audit_head(&snap);
     let result = load_into(&target, &snap, false, head.as_ref(), write_progress).await;
     target.close().await;

@@ -191,7 +191,10 @@ pub async fn accept(
         new_user: new_user.as_ref(),
     };
     let a = &acceptance;
-    let won = crate::audit::write(dom, caller, vec![ev], |store| async move {
+    // The invitation token is the authority here (the account joins a project
+    // it cannot see yet): the transaction runs as the system principal.
+    let system = Principal::system("invitation");
+    let won = crate::audit::write(dom, &system, vec![ev], |store| async move {
         store.accept_invitation(a, now).await
     })
     .await?;

@@ -116,7 +116,7 @@ pub(super) async fn read_all_in(
     env: &EnvironmentRecord,
     action: &str,
 ) -> DomainResult<Vec<PlainSecret>> {
-    let stored = dom.cache.snapshot(&dom.store, &env.id).await?;
+    let stored = dom.cache.snapshot(&dom.store_as(caller), &env.id).await?;
     let mut out = Vec::with_capacity(stored.len());
     for s in stored.iter() {
         let place = Place {
@@ -149,7 +149,7 @@ pub(super) async fn read_one_in(
 ) -> DomainResult<PlainSecret> {
     validate_key(key)?;
     let s = dom
-        .store
+        .store_as(caller)
         .current_secret(&env.id, key)
         .await?
         .ok_or(DomainError::NotFound("secret not found"))?;
@@ -329,7 +329,7 @@ pub(crate) async fn history_in(
 ) -> DomainResult<(Vec<PlainVersion>, i64)> {
     validate_key(key)?;
     let (versions, total) = dom
-        .store
+        .store_as(caller)
         .secret_history(&env.id, key, limit, offset)
         .await?;
     if total == 0 {
@@ -361,7 +361,7 @@ pub(super) async fn rollback_in(
 ) -> DomainResult<i64> {
     validate_key(key)?;
     let old = dom
-        .store
+        .store_as(caller)
         .secret_version(&env.id, key, version)
         .await?
         .ok_or(DomainError::NotFound("version not found"))?;
@@ -402,7 +402,7 @@ pub(super) async fn compare_in(
     // A service token sees only the environments it was given, a limited
     // member only theirs.
     let envs = crate::env_access::reachable(dom, caller, project).await?;
-    let found = dom.store.secret_across(&project.id, key).await?;
+    let found = dom.store_as(caller).secret_across(&project.id, key).await?;
     let mut out = Vec::with_capacity(envs.len());
     for env in envs {
         let secret = match found.iter().find(|(e, _)| *e == env.id) {

@@ -8,9 +8,10 @@ use super::HttpPolicy;
 use super::origin::{TrustedOrigin, normalize_origin};
 
 /// Health probes come from load balancers by IP over plain HTTP, so they skip
-/// the host check and the HTTPS redirect.
+/// the host check and the HTTPS redirect; so do Prometheus scrapes of
+/// `/metrics` (still behind its token when one is set).
 pub(crate) fn is_probe_path(path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz")
+    matches!(path, "/healthz" | "/readyz" | crate::metrics::PATH)
 }
 
 /// Parsed form of [`HttpPolicy`] shared by the host, TLS and CSRF middleware.

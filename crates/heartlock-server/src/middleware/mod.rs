@@ -11,6 +11,7 @@ mod csrf;
 mod guard;
 mod headers;
 mod host;
+pub(crate) mod metrics;
 mod origin;
 mod request_id;
 mod tls;
@@ -92,16 +93,18 @@ impl Default for HttpPolicy {
 /// 3. security headers, HSTS on secure requests, then `Cache-Control:
 ///    no-store` on `/api/` — outside every refusal so 400/403/413/301/404
 ///    responses get them too;
-/// 4. host check — reject forged hosts before they reach any URL building
+/// 4. the body limit of the path (Content-Length checked up front, then the
+///    whole body read, 413s as problem documents; only share link creation
+///    is allowed more than HEARTLOCK_MAX_BODY_BYTES): before every layer
+///    that may answer early, as answering while a body is still arriving
+///    makes hyper close the connection (a 502 behind a reverse proxy);
+///    axum's extractor limit is the largest of them;
+/// 5. host check — reject forged hosts before they reach any URL building
 ///    (the redirect below reuses the host);
-/// 5. HTTPS redirect — before CORS/CSRF so nothing is processed over HTTP;
-/// 6. CORS — answers preflights (which are not unsafe) and decorates
+/// 6. HTTPS redirect — before CORS/CSRF so nothing is processed over HTTP;
+/// 7. CORS — answers preflights (which are not unsafe) and decorates
 ///    responses, including CSRF refusals, so allowed origins can read them;
-/// 7. CSRF origin check — only for requests that will reach the app;
-/// 8. the body limit of the path (Content-Length checked up front, a
-///    `Limited` body while streaming, 413s as problem documents; only share
-///    link creation is allowed more than HEARTLOCK_MAX_BODY_BYTES), and
-///    axum's extractor limit at the largest of them.
+/// 8. CSRF origin check — only for requests that will reach the app.
 ///
 /// The stack wraps the whole router (not each route), so it also covers
 /// 404s and 405s and runs before routing.
@@ -136,11 +139,12 @@ pub fn harden(router: Router, policy: Arc<HttpPolicy>) -> Router {
         .layer(headers::SecurityHeadersLayer)
         .layer(from_fn_with_state(policy.debug, headers::hsts))
         .layer(from_fn(headers::api_no_store))
+        // Before anything that may answer early (see body_limit).
+        .layer(from_fn_with_state(limits, body_limit::per_path))
         .layer(from_fn_with_state(Arc::clone(&guard), host::check_host))
         .option_layer(redirect.then(|| from_fn(tls::redirect_to_https)))
         .option_layer(cors::cors_layer(&policy.cors_allowed_origins))
         .layer(from_fn_with_state(guard, csrf::check_origin))
-        .layer(from_fn_with_state(limits, body_limit::per_path))
         .layer(DefaultBodyLimit::max(max));
 
     Router::new().fallback_service(stack.service(router))

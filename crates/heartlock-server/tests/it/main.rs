@@ -17,6 +17,7 @@ mod hardening;
 mod invitations;
 mod layers;
 mod mail_outbox;
+mod metrics;
 mod middleware_common;
 mod middleware_csrf;
 mod middleware_host;

@@ -5,6 +5,7 @@ mod audit_store;
 mod store_basics;
 mod store_member_environments;
 mod store_outbox;
+mod store_rls;
 mod store_secrets;
 mod store_server_settings;
 mod store_throttle;

@@ -15,6 +15,8 @@ store_test!(
 store_test!(
     fresh_database_reports_pending_migrations,
     |db: heartlock_store::testing::TestDb| async move {
+        // The two-role test setup migrates up front: a one-role database is fresh.
+        let db = heartlock_store::testing::TestDb::with_roles(db.backend, false).await;
         let store =
             heartlock_store::Store::connect(&heartlock_store::StoreOptions::new(db.target.clone()))
                 .await

@@ -1,6 +1,7 @@
 pub mod admin;
 pub mod audit;
 pub mod backup;
+pub mod health;
 pub mod mail;
 pub mod serve;
 pub mod users;

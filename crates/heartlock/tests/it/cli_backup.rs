@@ -94,8 +94,16 @@ fn exports(cwd: &Path, db_url: &str, key: &str, token: &str) -> Vec<String> {
     out
 }
 
+/// Every row, read as the system principal (under row-level security a
+/// store without an actor sees no project rows).
 async fn snapshot_of(target: DbTarget) -> Snapshot {
-    let store = Store::connect(&StoreOptions::new(target)).await.unwrap();
+    let store = Store::connect(&StoreOptions::new(target))
+        .await
+        .unwrap()
+        .acting_as(heartlock_store::TxActor {
+            kind: "system",
+            id: Some("test".into()),
+        });
     let snap = store.snapshot(&mut |_, _| {}).await.unwrap();
     store.close().await;
     snap
@@ -150,10 +158,15 @@ async fn sqlite_backup_restores_into_postgres_and_bad_inputs_write_nothing() {
 
     // Into PostgreSQL (a fresh, unmigrated database).
     let pg = TestDb::new(Backend::Postgres).await;
-    let pg_env = [
+    // Restoring needs the owner role of a two-role database (the runtime
+    // role may not delete audit rows).
+    let mut pg_env: Vec<(&str, &str)> = vec![
         ("DATABASE_URL", pg.url.as_str()),
         ("HEARTLOCK_ENCRYPTION_KEY", key.as_str()),
     ];
+    if let Some(o) = &pg.owner_url {
+        pg_env.push(("DATABASE_OWNER_URL", o.as_str()));
+    }
     let out = run(&cwd, &pg_env, &["restore", &file_s]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -257,10 +270,12 @@ async fn migrate_db_round_trips_sqlite_postgres_sqlite_exactly() {
     let back = cwd.join("back.sqlite3");
     let back_url = format!("sqlite:///{}", back.display());
 
+    // Into a two-role database through its owner (docs/deployment.md).
+    let pg_to = pg.owner_url.as_ref().unwrap_or(&pg.url);
     let out = run(
         cwd,
         &[("DATABASE_URL", src_url.as_str())],
-        &["migrate-db", "--to", &pg.url],
+        &["migrate-db", "--to", pg_to],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("audit log intact"));

@@ -35,6 +35,7 @@ pub fn settings_for(
 ) -> Settings {
     let mut s = Settings::for_tests(dir);
     s.database_url = Secret::new(db.url.clone());
+    s.database_owner_url = db.owner_url.clone().map(Secret::new);
     s.encryption_key = Some(Secret::new(heartlock_core::Keyring::generate_key()));
     tweak(&mut s);
     s
@@ -111,6 +112,7 @@ pub async fn second_instance_with(
     let mut settings = Settings::for_tests(dir.path());
     tweak(&mut settings);
     settings.database_url = first.state.settings.database_url.clone();
+    settings.database_owner_url = first.state.settings.database_owner_url.clone();
     settings.encryption_key = key;
     settings.jwt.secret_key = Some(Secret::new("shared-jwt-key-for-both-instances-0123456789"));
     let state = heartlock_server::boot(settings, Arc::new(SystemClock))
@@ -142,7 +144,12 @@ pub async fn second_instance_with(
 
 /// A separate store on the database a server uses now.
 pub async fn side_store(state: &AppState) -> Store {
-    let target: DbTarget = state.database_target();
+    // The owner in the two-role setup: the runtime role sees nothing
+    // without an actor.
+    let target: DbTarget = match &state.settings.database_owner_url {
+        Some(o) => DbTarget::Postgres(o.expose().to_string()),
+        None => state.database_target(),
+    };
     Store::connect(&StoreOptions::new(target))
         .await
         .expect("connect to the test database")
