@@ -22,3 +22,4 @@ mod common;
 mod container;
 mod deploy_compose;
 mod deploy_unit;
+mod reverse_proxy;
