@@ -4,23 +4,178 @@
 //! changed, here and (on PostgreSQL) on every other instance through
 //! LISTEN/NOTIFY. A load that raced with an invalidation is not kept: loads
 //! note the epoch before reading and only insert if it did not move.
+//! Concurrent misses of one key share one load (single flight) if it was
+//! started at the epoch they see: after a restart, 64 first requests to an
+//! environment read it once, not 64 times; a caller arriving after an
+//! invalidation starts a new load. A failed load answers its waiters, then
+//! is forgotten.
+use crate::metrics::{CacheKind, cache_hit, cache_miss};
 use heartlock_store::{
     EnvironmentRecord, ProjectRecord, Store, StoreError, StoredSecret, TokenRecord,
 };
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 type Map<K, V> = RwLock<HashMap<K, Arc<V>>>;
 
 #[derive(Default)]
 pub struct Cache {
-    tokens: Map<String, TokenRecord>,
-    projects: Map<String, ProjectRecord>,
-    environments: Map<(String, String), EnvironmentRecord>,
-    snapshots: Map<String, Vec<StoredSecret>>,
+    tokens: Slot<String, Option<Arc<TokenRecord>>>,
+    projects: Slot<String, Option<Arc<ProjectRecord>>>,
+    environments: Slot<(String, String), Option<Arc<EnvironmentRecord>>>,
+    snapshots: Slot<String, Arc<Vec<StoredSecret>>>,
     epoch: AtomicU64,
     touched: Mutex<HashMap<String, i64>>,
+}
+
+/// What a load answers: a record or nothing (not cached), or a snapshot.
+trait Entry: Clone {
+    type Value;
+    fn from_hit(v: Arc<Self::Value>) -> Self;
+    fn to_keep(&self) -> Option<Arc<Self::Value>>;
+}
+
+impl<V> Entry for Option<Arc<V>> {
+    type Value = V;
+    fn from_hit(v: Arc<V>) -> Self {
+        Some(v)
+    }
+    fn to_keep(&self) -> Option<Arc<V>> {
+        self.clone()
+    }
+}
+
+impl<V> Entry for Arc<V> {
+    type Value = V;
+    fn from_hit(v: Arc<V>) -> Self {
+        v
+    }
+    fn to_keep(&self) -> Option<Arc<V>> {
+        Some(self.clone())
+    }
+}
+
+/// One store load shared by every caller that missed the same key at the
+/// same epoch. The cell runs one loader at a time: if the running one is
+/// cancelled (or its task panics), a waiter runs its own, so none hangs.
+struct Flight<T> {
+    epoch: u64,
+    result: tokio::sync::OnceCell<Result<T, StoreError>>,
+}
+
+/// One cache: its values and its loads in flight.
+struct Slot<K, T: Entry> {
+    values: Map<K, T::Value>,
+    flights: Mutex<HashMap<K, Arc<Flight<T>>>>,
+    /// Store loads started (tests count them).
+    loads: AtomicU64,
+}
+
+impl<K, T: Entry> Default for Slot<K, T> {
+    fn default() -> Self {
+        Slot {
+            values: RwLock::default(),
+            flights: Mutex::default(),
+            loads: AtomicU64::new(0),
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone, T: Entry> Slot<K, T> {
+    /// The cached value, else the result of the flight for `key` at the
+    /// current epoch, started with `load` if there is none. A flight noted
+    /// before an invalidation is never joined, so nobody gets data older
+    /// than their own arrival. Misses are counted once per caller.
+    async fn get<F, Fut>(
+        &self,
+        epoch: &AtomicU64,
+        kind: CacheKind,
+        key: K,
+        load: F,
+    ) -> Result<T, StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        if let Some(v) = get(&self.values, &key) {
+            cache_hit(kind);
+            return Ok(T::from_hit(v));
+        }
+        let flight = {
+            // Plain map edits cannot leave it inconsistent: a poisoned lock is usable.
+            let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = epoch.load(Ordering::Acquire);
+            match flights.get(&key) {
+                Some(f) if f.epoch == now => f.clone(),
+                _ => {
+                    // A flight keeps its value before it leaves the map: look again.
+                    if let Some(v) = get(&self.values, &key) {
+                        cache_hit(kind);
+                        return Ok(T::from_hit(v));
+                    }
+                    let f = Arc::new(Flight {
+                        epoch: now,
+                        result: tokio::sync::OnceCell::new(),
+                    });
+                    flights.insert(key.clone(), f.clone());
+                    f
+                }
+            }
+        };
+        cache_miss(kind);
+        let result = flight
+            .result
+            .get_or_init(|| async {
+                self.loads.fetch_add(1, Ordering::Relaxed);
+                let r = load().await;
+                if let Some(v) = r.as_ref().ok().and_then(Entry::to_keep) {
+                    keep(&self.values, epoch, flight.epoch, key.clone(), v);
+                }
+                self.land(&key, &flight);
+                r
+            })
+            .await;
+        match result {
+            Ok(t) => Ok(t.clone()),
+            // Shared with this flight's waiters only: it has left the map.
+            Err(e) => Err(copy_error(e)),
+        }
+    }
+
+    fn land(&self, key: &K, flight: &Arc<Flight<T>>) {
+        let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
+        if flights.get(key).is_some_and(|f| Arc::ptr_eq(f, flight)) {
+            flights.remove(key);
+        }
+    }
+
+    #[cfg(test)]
+    fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+}
+
+/// StoreError holds no source, so waiters get an equal copy.
+fn copy_error(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::Migration(m) => StoreError::Migration(m.clone()),
+        StoreError::NotFound => StoreError::NotFound,
+        StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
+        StoreError::Database(m) => StoreError::Database(m.clone()),
+        StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
+    }
+}
+
+/// Inserts only if no invalidation happened since `noted`.
+fn keep<K: Hash + Eq, V>(map: &Map<K, V>, epoch: &AtomicU64, noted: u64, k: K, v: Arc<V>) {
+    if let Ok(mut m) = map.write()
+        && epoch.load(Ordering::Acquire) == noted
+    {
+        m.insert(k, v);
+    }
 }
 
 /// What changed, as sent between instances.
@@ -56,40 +211,25 @@ impl Change {
     }
 }
 
-fn get<K: std::hash::Hash + Eq, V>(map: &Map<K, V>, k: &K) -> Option<Arc<V>> {
+fn get<K: Hash + Eq, V>(map: &Map<K, V>, k: &K) -> Option<Arc<V>> {
     map.read().ok()?.get(k).cloned()
 }
 
+// Every caller reaching these was authorised for the record by the domain
+// first, so a flight's result may be shared even though its leader loads
+// through its own store handle (on PostgreSQL it carries the leader's actor
+// for row-level security).
 impl Cache {
-    fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Acquire)
-    }
-
-    fn keep<K: std::hash::Hash + Eq, V>(&self, map: &Map<K, V>, epoch: u64, k: K, v: Arc<V>) {
-        if let Ok(mut m) = map.write()
-            && self.epoch() == epoch
-        {
-            m.insert(k, v);
-        }
-    }
-
     pub async fn token(
         &self,
         store: &Store,
         hash: &str,
     ) -> Result<Option<Arc<TokenRecord>>, StoreError> {
-        if let Some(t) = get(&self.tokens, &hash.to_string()) {
-            crate::metrics::cache_hit(crate::metrics::CacheKind::Token);
-            return Ok(Some(t));
-        }
-        crate::metrics::cache_miss(crate::metrics::CacheKind::Token);
-        let epoch = self.epoch();
-        let Some(t) = store.token_by_hash(hash).await? else {
-            return Ok(None);
-        };
-        let t = Arc::new(t);
-        self.keep(&self.tokens, epoch, hash.to_string(), t.clone());
-        Ok(Some(t))
+        let load = || async { Ok(store.token_by_hash(hash).await?.map(Arc::new)) };
+        let key = hash.to_string();
+        self.tokens
+            .get(&self.epoch, CacheKind::Token, key, load)
+            .await
     }
 
     pub async fn project(
@@ -97,18 +237,11 @@ impl Cache {
         store: &Store,
         slug: &str,
     ) -> Result<Option<Arc<ProjectRecord>>, StoreError> {
-        if let Some(p) = get(&self.projects, &slug.to_string()) {
-            crate::metrics::cache_hit(crate::metrics::CacheKind::Project);
-            return Ok(Some(p));
-        }
-        crate::metrics::cache_miss(crate::metrics::CacheKind::Project);
-        let epoch = self.epoch();
-        let Some(p) = store.project_by_slug(slug).await? else {
-            return Ok(None);
-        };
-        let p = Arc::new(p);
-        self.keep(&self.projects, epoch, slug.to_string(), p.clone());
-        Ok(Some(p))
+        let load = || async { Ok(store.project_by_slug(slug).await?.map(Arc::new)) };
+        let key = slug.to_string();
+        self.projects
+            .get(&self.epoch, CacheKind::Project, key, load)
+            .await
     }
 
     pub async fn environment(
@@ -117,19 +250,13 @@ impl Cache {
         project_id: &str,
         slug: &str,
     ) -> Result<Option<Arc<EnvironmentRecord>>, StoreError> {
-        let key = (project_id.to_string(), slug.to_string());
-        if let Some(e) = get(&self.environments, &key) {
-            crate::metrics::cache_hit(crate::metrics::CacheKind::Environment);
-            return Ok(Some(e));
-        }
-        crate::metrics::cache_miss(crate::metrics::CacheKind::Environment);
-        let epoch = self.epoch();
-        let Some(e) = store.environment_by_slug(project_id, slug).await? else {
-            return Ok(None);
+        let load = || async {
+            let e = store.environment_by_slug(project_id, slug).await?;
+            Ok(e.map(Arc::new))
         };
-        let e = Arc::new(e);
-        self.keep(&self.environments, epoch, key, e.clone());
-        Ok(Some(e))
+        let key = (project_id.to_string(), slug.to_string());
+        let kind = CacheKind::Environment;
+        self.environments.get(&self.epoch, kind, key, load).await
     }
 
     /// The live secrets of an environment, as ciphertext.
@@ -138,15 +265,11 @@ impl Cache {
         store: &Store,
         env_id: &str,
     ) -> Result<Arc<Vec<StoredSecret>>, StoreError> {
-        if let Some(s) = get(&self.snapshots, &env_id.to_string()) {
-            crate::metrics::cache_hit(crate::metrics::CacheKind::Snapshot);
-            return Ok(s);
-        }
-        crate::metrics::cache_miss(crate::metrics::CacheKind::Snapshot);
-        let epoch = self.epoch();
-        let s = Arc::new(store.current_secrets(env_id).await?);
-        self.keep(&self.snapshots, epoch, env_id.to_string(), s.clone());
-        Ok(s)
+        let load = || async { Ok(Arc::new(store.current_secrets(env_id).await?)) };
+        let key = env_id.to_string();
+        self.snapshots
+            .get(&self.epoch, CacheKind::Snapshot, key, load)
+            .await
     }
 
     /// Applies a change locally.
@@ -155,27 +278,27 @@ impl Cache {
         self.epoch.fetch_add(1, Ordering::AcqRel);
         match change {
             Change::Environment(id) => {
-                if let Ok(mut m) = self.snapshots.write() {
+                if let Ok(mut m) = self.snapshots.values.write() {
                     m.remove(id);
                 }
             }
             Change::Project(id) => {
-                if let Ok(mut m) = self.projects.write() {
+                if let Ok(mut m) = self.projects.values.write() {
                     m.retain(|_, p| p.id != *id);
                 }
-                if let Ok(mut m) = self.environments.write() {
+                if let Ok(mut m) = self.environments.values.write() {
                     m.retain(|(pid, _), _| pid != id);
                 }
                 // Project changes are rare: dropping every snapshot is simplest and exact enough.
-                if let Ok(mut m) = self.snapshots.write() {
+                if let Ok(mut m) = self.snapshots.values.write() {
                     m.clear();
                 }
-                if let Ok(mut m) = self.tokens.write() {
+                if let Ok(mut m) = self.tokens.values.write() {
                     m.retain(|_, t| t.project_id != *id);
                 }
             }
             Change::Token(hash) => {
-                if let Ok(mut m) = self.tokens.write() {
+                if let Ok(mut m) = self.tokens.values.write() {
                     m.remove(hash);
                 }
             }
@@ -185,16 +308,16 @@ impl Cache {
 
     pub fn clear(&self) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        if let Ok(mut m) = self.tokens.write() {
+        if let Ok(mut m) = self.tokens.values.write() {
             m.clear();
         }
-        if let Ok(mut m) = self.projects.write() {
+        if let Ok(mut m) = self.projects.values.write() {
             m.clear();
         }
-        if let Ok(mut m) = self.environments.write() {
+        if let Ok(mut m) = self.environments.values.write() {
             m.clear();
         }
-        if let Ok(mut m) = self.snapshots.write() {
+        if let Ok(mut m) = self.snapshots.values.write() {
             m.clear();
         }
     }
@@ -255,3 +378,7 @@ pub fn spawn_listener(cache: Arc<Cache>, store: &Store) {
         }
     });
 }
+
+#[cfg(test)]
+#[path = "cache_tests.rs"]
+mod tests;

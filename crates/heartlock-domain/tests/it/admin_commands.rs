@@ -9,6 +9,8 @@ use heartlock_store::store_test;
 use heartlock_store::testing::TestDb;
 
 store_test!(migrate_is_audited_as_the_system, |db: TestDb| async move {
+    // A fresh database: the two-role test setup comes migrated.
+    let db = TestDb::with_roles(db.backend, false).await;
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::for_tests(dir.path());
     settings.database_url = Secret::new(db.url.clone());

@@ -14,6 +14,7 @@ async fn a_domain_write_carries_its_actor_on_postgres() {
     w.store
         .execute_raw(
             "CREATE TABLE seen_actor (kind TEXT, id TEXT); \
+             GRANT INSERT, SELECT ON seen_actor TO PUBLIC; \
              CREATE FUNCTION note_actor() RETURNS trigger AS $$ BEGIN \
                INSERT INTO seen_actor VALUES (current_setting('heartlock.actor_kind', true), \
                                               current_setting('heartlock.actor_id', true)); \
