@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 enum Op {
     Healthz,
     Readyz,
+    Metrics,
     OpenApi,
     Register,
     LoginGood,
@@ -125,6 +126,8 @@ fn table() -> Vec<Row> {
     vec![
         row(Op::Healthz,        "GET",    "/healthz",               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row(Op::Readyz,         "GET",    "/readyz",                [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        // Off by default (docs/metrics.md): absent for every caller.
+        row(Op::Metrics,        "GET",    "/metrics",               [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
         row(Op::OpenApi,        "GET",    "/api/v1/openapi.json",   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
         // A presented but invalid token is refused even on public routes.
         row(Op::Register,       "POST",   "/api/v1/auth/register",  [201, 401, 401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
@@ -261,6 +264,18 @@ async fn run(w: &World, op: Op, p: Principal, env: &str) -> Result<u16, ClientEr
     match op {
         Op::Healthz => c.healthz().await.map(|_| 200),
         Op::Readyz => c.readyz().await.map(|_| 200),
+        Op::Metrics => {
+            // No client method: a scraper, not the CLI, reads it.
+            let mut req = reqwest::Client::new().get(w.srv.url("/metrics"));
+            if let Some(t) = c.token() {
+                req = req.bearer_auth(t);
+            }
+            let res = req
+                .send()
+                .await
+                .map_err(|e| ClientError::Decode(e.to_string()))?;
+            Ok(res.status().as_u16())
+        }
         Op::OpenApi => c.openapi().await.map(|_| 200),
         Op::Register => {
             // More than ten registrations from one address are throttled

@@ -469,6 +469,8 @@ pub fn served_routes() -> BTreeSet<(String, String)> {
     for (m, p) in [
         ("GET", "/healthz"),
         ("GET", "/readyz"),
+        // Mounted only when metrics are on (the matrix's server has them off).
+        ("GET", "/metrics"),
         ("GET", "/api/v1/openapi.json"),
     ] {
         out.insert((m.into(), p.into()));
