@@ -136,6 +136,22 @@ impl SharedPool {
     }
 }
 
+/// A pooled connection whose next queries run as the actor (row-level
+/// security: set on the connection, as a lone query has no transaction).
+async fn acquire_as(
+    pool: &AnyPool,
+    kind: &'static str,
+    id: String,
+) -> sqlx::Result<sqlx::pool::PoolConnection<Any>> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query(SET_ACTOR_SESSION)
+        .bind(kind)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(conn)
+}
+
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 type Item = Either<<Any as Database>::QueryResult, <Any as Database>::Row>;
 
@@ -159,12 +175,7 @@ impl<'c> Executor<'c> for &SharedPool {
         // collected first: the stream cannot borrow the connection it owns.
         let (kind, id) = self.actor_binds();
         let rows = async move {
-            let mut conn = pool.acquire().await?;
-            sqlx::query(SET_ACTOR_SESSION)
-                .bind(kind)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
+            let mut conn = acquire_as(&pool, kind, id).await?;
             conn.fetch_many(query).try_collect::<Vec<_>>().await
         };
         futures_util::stream::once(rows)
@@ -191,12 +202,7 @@ impl<'c> Executor<'c> for &SharedPool {
         }
         let (kind, id) = self.actor_binds();
         Box::pin(async move {
-            let mut conn = pool.acquire().await?;
-            sqlx::query(SET_ACTOR_SESSION)
-                .bind(kind)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
+            let mut conn = acquire_as(&pool, kind, id).await?;
             conn.fetch_optional(query).await
         })
     }
