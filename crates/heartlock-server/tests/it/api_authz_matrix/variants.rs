@@ -17,6 +17,8 @@ fn anonymous_under_policy(op: Op) -> [u16; 2] {
     use Op::*;
     match op {
         Healthz | Readyz | OpenApi | LoginGood | RefreshGood => [200, 200],
+        // Off by default whatever the policy.
+        Metrics => [404, 404],
         Register => [201, 201],
         LoginBad | RefreshUnknown => [401, 401],
         Logout | ChangePassword | Me | GetPreferences | PutPreferences => [401, 401],
