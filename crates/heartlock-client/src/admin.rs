@@ -1,14 +1,15 @@
 //! /api/v1/admin (server administrators) and /api/v1/audit.
 use crate::{
-    AuditEvent, AuditQuery, Client, ClientError, NO_BODY, NewUser, Page, PageParams, User,
+    AuditPage, AuditQuery, Client, ClientError, NO_BODY, NewUser, Page, PageParams, User,
     UserUpdate,
 };
 use reqwest::Method;
 
 impl Client {
     /// Audit events, newest first. Without `project`, server admins see
-    /// everything and others the projects they administer.
-    pub async fn list_audit(&self, query: &AuditQuery) -> Result<Page<AuditEvent>, ClientError> {
+    /// everything and others the projects they administer. Walk deep pages
+    /// with the `next_before` cursor.
+    pub async fn list_audit(&self, query: &AuditQuery) -> Result<AuditPage, ClientError> {
         let [page, per_page] = query.page.pairs();
         let pairs = [
             ("project", query.project.clone()),
@@ -17,6 +18,8 @@ impl Client {
             ("outcome", query.outcome.clone()),
             ("since", query.since.map(|v| v.to_string())),
             ("until", query.until.map(|v| v.to_string())),
+            ("before", query.before.map(|v| v.to_string())),
+            ("after", query.after.map(|v| v.to_string())),
             page,
             per_page,
         ];

@@ -301,7 +301,29 @@ pub struct AuditQuery {
     pub since: Option<i64>,
     /// Unix milliseconds, exclusive.
     pub until: Option<i64>,
+    /// Cursor: events older than this seq (an [`AuditPage::next_before`]);
+    /// `page` then counts from it.
+    pub before: Option<i64>,
+    /// Cursor: the page just newer than this seq (an
+    /// [`AuditPage::prev_after`]). Ignored with `before`.
+    pub after: Option<i64>,
     pub page: PageParams,
+}
+
+/// One page of `GET /audit`, newest first. Deep pages: follow
+/// `next_before` rather than raising the page number.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditPage {
+    pub items: Vec<AuditEvent>,
+    pub page: i64,
+    pub per_page: i64,
+    /// A lower bound when `total_exact` is false.
+    pub total: i64,
+    pub total_exact: bool,
+    /// `before` of the next older page; `None` on the oldest.
+    pub next_before: Option<i64>,
+    /// `after` of the previous newer page; `None` on the newest.
+    pub prev_after: Option<i64>,
 }
 
 /// `POST /admin/users`.

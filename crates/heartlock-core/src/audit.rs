@@ -133,6 +133,11 @@ const DOMAIN: &[u8] = b"heartlock.audit.v1";
 /// one tagged, so `None` differs from `Some("")` and no two field splits
 /// produce the same bytes.
 pub fn event_hash(seq: i64, id: &str, e: &NewAuditEvent, prev_hash: &str) -> String {
+    hex::encode(event_digest(seq, id, e, prev_hash))
+}
+
+/// The raw digest behind [`event_hash`].
+fn event_digest(seq: i64, id: &str, e: &NewAuditEvent, prev_hash: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(DOMAIN);
     h.update(seq.to_be_bytes());
@@ -149,7 +154,17 @@ pub fn event_hash(seq: i64, id: &str, e: &NewAuditEvent, prev_hash: &str) -> Str
     text(&mut h, e.outcome.as_str());
     opt(&mut h, e.detail.as_deref());
     text(&mut h, prev_hash);
-    hex::encode(h.finalize())
+    h.finalize().into()
+}
+
+/// Whether a stored event's `hash` is the hash of its content: the same
+/// comparison as `event_hash(..) == hash`, without building the hex String
+/// (verifying reads every event of the log).
+pub fn hash_matches(e: &AuditEvent) -> bool {
+    let digest = event_digest(e.seq, &e.id, &e.event, &e.prev_hash);
+    let mut hex = [0u8; 64];
+    // Only fails on a wrong output length, which is fixed here.
+    hex::encode_to_slice(digest, &mut hex).is_ok() && hex.as_slice() == e.hash.as_bytes()
 }
 
 fn text(h: &mut Sha256, s: &str) {
@@ -218,7 +233,7 @@ impl ChainVerifier {
     /// event, so later pushes report later breaks only.
     pub fn push(&mut self, e: &AuditEvent) -> Result<(), ChainBreak> {
         self.count += 1;
-        let result = if event_hash(e.seq, &e.id, &e.event, &e.prev_hash) != e.hash {
+        let result = if !hash_matches(e) {
             Err(ChainBreak::HashMismatch { seq: e.seq })
         } else if e.seq != self.last_seq + 1 {
             Err(ChainBreak::Gap {

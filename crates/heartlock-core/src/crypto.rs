@@ -6,6 +6,8 @@
 //! encrypted payload starts with a context string (e.g. `secret_version:<id>`)
 //! that `open` checks, so a ciphertext copied to another row fails loudly
 //! instead of decrypting as that row's value.
+pub use crate::fernet_open::OpenBuf;
+use crate::fernet_open::{OpenFailure, OpenKey, decrypt_in_place};
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
@@ -43,7 +45,10 @@ pub struct Opened {
 
 #[derive(Clone)]
 pub struct Keyring {
+    /// Encrypts (the first) with a fresh IV and timestamp.
     keys: Vec<fernet::Fernet>,
+    /// The same keys, prepared for decryption without allocation.
+    open_keys: Vec<OpenKey>,
     fingerprints: Vec<String>,
 }
 
@@ -70,6 +75,7 @@ impl Keyring {
     /// Parses a comma-separated list of keys; the first one encrypts.
     pub fn parse(list: &str) -> Result<Self, CryptoError> {
         let mut keys = Vec::new();
+        let mut open_keys = Vec::new();
         let mut fingerprints = Vec::new();
         for (i, part) in list.split(',').enumerate() {
             let bytes =
@@ -78,12 +84,19 @@ impl Keyring {
             let key =
                 fernet::Fernet::new(&padded).ok_or(CryptoError::InvalidKey { position: i + 1 })?;
             keys.push(key);
+            let mut raw = Zeroizing::new([0u8; 32]);
+            raw.copy_from_slice(&bytes);
+            open_keys.push(OpenKey::new(&raw));
             fingerprints.push(hex::encode(&Sha256::digest(&*bytes)[..4]));
         }
         if keys.is_empty() {
             return Err(CryptoError::NoKeys);
         }
-        Ok(Self { keys, fingerprints })
+        Ok(Self {
+            keys,
+            open_keys,
+            fingerprints,
+        })
     }
 
     /// A new random key, padded, exactly as Python's `Fernet.generate_key()`.
@@ -111,15 +124,28 @@ impl Keyring {
 
     /// Plain Fernet decryption with any key of the ring.
     pub fn decrypt_raw(&self, token: &str) -> Result<Opened, CryptoError> {
-        for (key_index, key) in self.keys.iter().enumerate() {
-            if let Ok(pt) = key.decrypt(token) {
-                return Ok(Opened {
-                    plaintext: Zeroizing::new(pt),
-                    key_index,
-                });
-            }
-        }
-        Err(CryptoError::WrongKey)
+        let mut buf = OpenBuf::default();
+        let (plaintext, key_index) = self.decrypt_in(token, &mut buf)?;
+        Ok(Opened {
+            plaintext: Zeroizing::new(plaintext.to_vec()),
+            key_index,
+        })
+    }
+
+    fn decrypt_in<'b>(
+        &self,
+        token: &str,
+        buf: &'b mut OpenBuf,
+    ) -> Result<(&'b [u8], usize), CryptoError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        decrypt_in_place(&self.open_keys, token, now, buf).map_err(|e| match e {
+            // Both mean "cannot decrypt": the caller cannot tell a corrupted
+            // token from one sealed under a key that is not configured.
+            OpenFailure::Malformed | OpenFailure::NoKey => CryptoError::WrongKey,
+        })
     }
 
     /// Encrypts `plaintext` bound to `context` (where it is stored).
@@ -135,21 +161,37 @@ impl Keyring {
 
     /// Decrypts a value sealed with [`Keyring::seal`] and checks its binding.
     pub fn open(&self, context: &str, token: &str) -> Result<Opened, CryptoError> {
-        let opened = self.decrypt_raw(token)?;
-        let payload = &opened.plaintext;
+        let mut buf = OpenBuf::default();
+        let (value, key_index) = self.open_in(context, token, &mut buf)?;
+        Ok(Opened {
+            plaintext: Zeroizing::new(value.to_vec()),
+            key_index,
+        })
+    }
+
+    /// [`Keyring::open`] into a reusable buffer: no allocation once the
+    /// buffer has grown to the largest value. Returns the value (inside
+    /// `buf`) and the index of the key that opened it.
+    pub fn open_in<'b>(
+        &self,
+        context: &str,
+        token: &str,
+        buf: &'b mut OpenBuf,
+    ) -> Result<(&'b [u8], usize), CryptoError> {
+        let (payload, key_index) = self.decrypt_in(token, buf)?;
         let rest = payload
             .strip_prefix(MAGIC.as_slice())
             .ok_or(CryptoError::Malformed)?;
         let (len, rest) = rest.split_at_checked(2).ok_or(CryptoError::Malformed)?;
         let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
         let (bound, value) = rest.split_at_checked(len).ok_or(CryptoError::Malformed)?;
-        if !crate::token::ct_eq_bytes(bound, context.as_bytes()) {
+        // The context names a row (ids, a key name): nothing secret to
+        // protect with a constant-time compare, and the HMAC has already
+        // authenticated the whole payload.
+        if bound != context.as_bytes() {
             return Err(CryptoError::Integrity);
         }
-        Ok(Opened {
-            plaintext: Zeroizing::new(value.to_vec()),
-            key_index: opened.key_index,
-        })
+        Ok((value, key_index))
     }
 }
 

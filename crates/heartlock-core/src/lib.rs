@@ -5,6 +5,7 @@ pub mod binding;
 pub mod cidr;
 pub mod clock;
 pub mod crypto;
+mod fernet_open;
 pub mod formats;
 pub mod ids;
 pub mod password;
@@ -17,4 +18,4 @@ pub mod token;
 pub mod webpush;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use crypto::{CryptoError, Keyring, Opened};
+pub use crypto::{CryptoError, Keyring, OpenBuf, Opened};

@@ -10,9 +10,8 @@
 //! invalidation starts a new load. A failed load answers its waiters, then
 //! is forgotten.
 use crate::metrics::{CacheKind, cache_hit, cache_miss};
-use heartlock_store::{
-    EnvironmentRecord, ProjectRecord, Store, StoreError, StoredSecret, TokenRecord,
-};
+use crate::secrets::Snapshot;
+use heartlock_store::{EnvironmentRecord, ProjectRecord, Store, StoreError, TokenRecord};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,7 +24,7 @@ pub struct Cache {
     tokens: Slot<String, Option<Arc<TokenRecord>>>,
     projects: Slot<String, Option<Arc<ProjectRecord>>>,
     environments: Slot<(String, String), Option<Arc<EnvironmentRecord>>>,
-    snapshots: Slot<String, Arc<Vec<StoredSecret>>>,
+    snapshots: Slot<String, Arc<Snapshot>>,
     epoch: AtomicU64,
     touched: Mutex<HashMap<String, i64>>,
 }
@@ -260,12 +259,11 @@ impl Cache {
     }
 
     /// The live secrets of an environment, as ciphertext.
-    pub async fn snapshot(
-        &self,
-        store: &Store,
-        env_id: &str,
-    ) -> Result<Arc<Vec<StoredSecret>>, StoreError> {
-        let load = || async { Ok(Arc::new(store.current_secrets(env_id).await?)) };
+    pub async fn snapshot(&self, store: &Store, env_id: &str) -> Result<Arc<Snapshot>, StoreError> {
+        let load = || async {
+            let secrets = store.current_secrets(env_id).await?;
+            Ok(Arc::new(Snapshot::new(env_id, secrets)))
+        };
         let key = env_id.to_string();
         self.snapshots
             .get(&self.epoch, CacheKind::Snapshot, key, load)

@@ -4,29 +4,30 @@
 //! the last test goes through a real store on both databases.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use super::*;
-use heartlock_store::store_test;
 use heartlock_store::testing::TestDb;
+use heartlock_store::{StoredSecret, store_test};
 use std::sync::atomic::AtomicUsize;
 use tokio::sync::oneshot;
 
 const ENV: &str = "env-1";
 
-fn snapshot_of(value: &str) -> Arc<Vec<StoredSecret>> {
-    Arc::new(vec![StoredSecret {
+fn snapshot_of(value: &str) -> Arc<Snapshot> {
+    let secrets = vec![StoredSecret {
         key: "K".into(),
         secret_id: "s".into(),
         version: 1,
         version_id: "v".into(),
         value_ct: value.into(),
         updated_at: 0,
-    }])
+    }];
+    Arc::new(Snapshot::new(ENV, secrets))
 }
 
-fn value(s: &[StoredSecret]) -> &str {
-    &s[0].value_ct
+fn value(s: &Snapshot) -> &str {
+    &s.secrets()[0].value_ct
 }
 
-type Loaded = Result<Arc<Vec<StoredSecret>>, StoreError>;
+type Loaded = Result<Arc<Snapshot>, StoreError>;
 
 /// A snapshot lookup of `ENV` whose load (if this caller runs it) counts in
 /// `ran` and answers `answer`.
@@ -318,7 +319,7 @@ store_test!(
                 (t.id.clone(), p.id.clone(), e.id.clone(), s)
             });
         }
-        let mut first: Option<Arc<Vec<StoredSecret>>> = None;
+        let mut first: Option<Arc<Snapshot>> = None;
         while let Some(joined) = tasks.join_next().await {
             let (t, p, e, s) = joined.unwrap();
             assert_eq!(

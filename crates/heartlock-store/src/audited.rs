@@ -76,8 +76,8 @@ impl Store {
             .map(|_| heartlock_core::ids::new_id())
             .collect();
         let appended = async {
-            self.lock_audit(&mut tx).await?;
-            crate::audit::append_in(&mut tx, self.backend(), &events, &ids).await?;
+            let head = self.lock_audit(&mut tx).await?;
+            crate::audit::append_in(&mut tx, self.backend(), head, &events, &ids).await?;
             tx.commit().await?;
             Ok(())
         }

@@ -114,29 +114,36 @@ impl Store {
         } else {
             opts.conn_max_age
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(opts.max_connections.max(1))
-            .max_lifetime(max_lifetime)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; NORMAL is durable in WAL mode.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(connect_opts)
+        let pool = pool_options(backend, opts.max_connections.max(1), max_lifetime)
+            .connect_with(connect_opts.clone())
             .await
             .map_err(|e| StoreError::Unavailable(redact_connect_error(&e)))?;
+        // SQLite takes one writer at a time. Writers of this process queue
+        // for one dedicated connection, first come first served, instead of
+        // each holding a pooled connection and polling SQLite's busy handler
+        // (which sleeps with growing pauses and lets late comers in first:
+        // tails of most of a second under load). The queue's turn is the
+        // connection itself, so it is handed on whenever the transaction
+        // ends: commit, rollback or drop.
+        let writer = match backend {
+            Backend::Sqlite => Some(
+                pool_options(backend, 1, max_lifetime)
+                    // The release already pinged it; skip a second round
+                    // trip inside the writers' turn.
+                    .test_before_acquire(false)
+                    .connect_with(connect_opts)
+                    .await
+                    .map_err(|e| StoreError::Unavailable(redact_connect_error(&e)))?,
+            ),
+            Backend::Postgres => None,
+        };
         if let DbTarget::Sqlite(path) = &opts.target {
             restrict_sqlite_files(path);
         }
         let store = Self {
             pool: SharedPool::new(Current {
                 pool,
+                writer,
                 backend,
                 target: opts.target.clone(),
                 row_security: AtomicBool::new(false),
@@ -206,7 +213,7 @@ impl Store {
         let old = self.pool.swap(other.pool.current());
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_secs(10)).await;
-            old.pool.close().await;
+            old.close().await;
         });
     }
 
@@ -249,13 +256,15 @@ impl Store {
 
     /// Begins a transaction that takes the write lock up front. On SQLite a
     /// deferred transaction that later writes can fail with SQLITE_BUSY
-    /// instead of waiting; IMMEDIATE waits on the busy timeout instead.
+    /// instead of waiting; IMMEDIATE waits on the busy timeout instead (only
+    /// for another process: this one's writers queue for the writer
+    /// connection first, see `Store::connect`).
     ///
     /// On PostgreSQL the transaction carries the store's actor as
     /// transaction-local settings (gone at COMMIT or ROLLBACK).
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         match self.backend() {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite => Ok(self.pool.begin_write("BEGIN IMMEDIATE").await?),
             Backend::Postgres => Ok(self.pool.begin().await?),
         }
     }
@@ -281,6 +290,24 @@ pub struct PoolStats {
     pub size: u32,
     pub idle: u32,
     pub max: u32,
+}
+
+/// The pool settings shared by the main pool and SQLite's writer connection.
+fn pool_options(backend: Backend, max_connections: u32, max_lifetime: Duration) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .max_lifetime(max_lifetime)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the writer; NORMAL is durable in WAL mode.
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                        .await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 /// Creates a missing folder readable by its owner only (0700). An existing

@@ -1,7 +1,20 @@
 //! Generic access to every encrypted column, for key rotation. The store
 //! hands out ciphertext and the context it is bound to; it never decrypts.
-use crate::{Result, Store};
+use crate::{Backend, Result, Store};
 use heartlock_core::binding::Binding;
+use sqlx::AssertSqlSafe;
+use std::fmt::Write;
+
+/// Rows per compare-and-swap statement. Small on SQLite, which looks
+/// parameter names up linearly (binding cost grows with the square of the
+/// count) and where a statement costs no round trip; large on PostgreSQL,
+/// where each statement is one (3 parameters a row, far below its limit).
+fn swap_chunk_rows(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 100,
+        Backend::Postgres => 1000,
+    }
+}
 
 /// Every column holding a Fernet token. Adding an encrypted column means
 /// adding it here, so `rotate-key` can never miss one.
@@ -83,6 +96,48 @@ impl EncryptedColumn {
             }
         }
     }
+
+    /// Table, key column, ciphertext column and extra condition of the
+    /// column, for the multi-row compare-and-swap.
+    fn target(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self {
+            EncryptedColumn::SecretVersionValue => ("secret_versions", "id", "value_ct", ""),
+            EncryptedColumn::ServerSecretValue => ("server_secrets", "name", "value_ct", ""),
+            EncryptedColumn::ServerSettingValue => (
+                "server_settings",
+                "name",
+                "value",
+                " AND server_settings.sealed = 1",
+            ),
+            EncryptedColumn::OutboxPayload => ("outbox", "id", "payload_ct", ""),
+        }
+    }
+
+    /// One statement swapping `rows` ciphertexts, each only if still the old
+    /// one. VALUES columns are named column1.. on both databases, and both
+    /// accept UPDATE .. FROM (SQLite since 3.33). The key list repeats the
+    /// ids' parameters: without it PostgreSQL joins by scanning the whole
+    /// table (measured: a hash join), with it it looks the rows up by key.
+    fn compare_and_swap_many(self, rows: usize) -> String {
+        let (table, key, col, extra) = self.target();
+        let mut sql = format!("UPDATE {table} SET {col} = v.column3 FROM (VALUES ");
+        // Writing into a String cannot fail.
+        for row in 0..rows {
+            let n = row * 3;
+            let sep = if row > 0 { ", " } else { "" };
+            let _ = write!(sql, "{sep}(${}, ${}, ${})", n + 1, n + 2, n + 3);
+        }
+        let _ = write!(sql, ") AS v WHERE {table}.{key} IN (");
+        for row in 0..rows {
+            let sep = if row > 0 { ", " } else { "" };
+            let _ = write!(sql, "{sep}${}", row * 3 + 1);
+        }
+        let _ = write!(
+            sql,
+            ") AND {table}.{key} = v.column1 AND {table}.{col} = v.column2{extra}"
+        );
+        sql
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -132,5 +187,29 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Replaces many ciphertexts in one transaction, each `(id, old, new)`
+    /// only if it is still `old` (a concurrent write wins); returns how many
+    /// rows were updated.
+    pub async fn replace_ciphertexts(
+        &self,
+        column: EncryptedColumn,
+        swaps: &[(String, String, String)],
+    ) -> Result<u64> {
+        if swaps.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.begin_write().await?;
+        let mut updated = 0;
+        for chunk in swaps.chunks(swap_chunk_rows(self.backend())) {
+            let mut q = sqlx::query(AssertSqlSafe(column.compare_and_swap_many(chunk.len())));
+            for (id, old, new) in chunk {
+                q = q.bind(id.as_str()).bind(old.as_str()).bind(new.as_str());
+            }
+            updated += q.execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(updated)
     }
 }

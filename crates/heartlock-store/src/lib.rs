@@ -34,7 +34,7 @@ mod users;
 mod watches;
 mod web_sessions;
 
-pub use audit::AuditFilter;
+pub use audit::{AUDIT_COUNT_CAP, AuditFilter, AuditPage};
 pub use browsers::BrowserSighting;
 pub use cli_login_codes::CliLoginCode;
 pub use connect::{Backend, DbTarget, PoolStats, Store, StoreOptions, TxActor, create_private_dir};

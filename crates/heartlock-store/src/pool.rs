@@ -19,6 +19,9 @@ use std::sync::{Arc, RwLock};
 /// The database a store currently uses.
 pub(crate) struct Current {
     pub(crate) pool: AnyPool,
+    /// SQLite: the one connection write transactions take in turn (see
+    /// `Store::connect`); `None` on PostgreSQL, where writers run side by side.
+    pub(crate) writer: Option<AnyPool>,
     pub(crate) backend: Backend,
     pub(crate) target: DbTarget,
     /// Whether the tables enforce row-level security (PostgreSQL), so every
@@ -99,24 +102,38 @@ impl SharedPool {
     /// A transaction; on PostgreSQL it carries this handle's actor (always
     /// under row-level security, else only when there is one, for triggers).
     pub(crate) async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, Any>> {
-        self.begin_with_statement(None).await
+        self.begin_with_statement(None, false).await
     }
 
     pub(crate) async fn begin_with(
         &self,
         statement: &'static str,
     ) -> sqlx::Result<sqlx::Transaction<'static, Any>> {
-        self.begin_with_statement(Some(statement)).await
+        self.begin_with_statement(Some(statement), false).await
+    }
+
+    /// A write transaction: on the writer connection where there is one
+    /// (waiting for its turn, in arrival order), else like [`Self::begin_with`].
+    pub(crate) async fn begin_write(
+        &self,
+        statement: &'static str,
+    ) -> sqlx::Result<sqlx::Transaction<'static, Any>> {
+        self.begin_with_statement(Some(statement), true).await
     }
 
     async fn begin_with_statement(
         &self,
         statement: Option<&'static str>,
+        write: bool,
     ) -> sqlx::Result<sqlx::Transaction<'static, Any>> {
         let current = self.current();
+        let pool = match (&current.writer, write) {
+            (Some(writer), true) => writer,
+            _ => &current.pool,
+        };
         let mut tx = match statement {
-            Some(s) => current.pool.begin_with(s).await?,
-            None => current.pool.begin().await?,
+            Some(s) => pool.begin_with(s).await?,
+            None => pool.begin().await?,
         };
         if current.backend == Backend::Postgres
             && (self.actor.is_some() || current.row_security.load(Ordering::Acquire))
@@ -132,7 +149,17 @@ impl SharedPool {
     }
 
     pub(crate) async fn close(&self) {
-        self.pool().close().await
+        self.current().close().await
+    }
+}
+
+impl Current {
+    /// Closes the pool and the writer connection.
+    pub(crate) async fn close(&self) {
+        self.pool.close().await;
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
     }
 }
 

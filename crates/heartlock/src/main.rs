@@ -111,6 +111,10 @@ enum Command {
     Client(cli::ClientCommand),
 }
 
+/// See Cargo.toml: measured against the system allocator in bench/.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

@@ -1,14 +1,29 @@
-//! The floor of one secret's cost for bench/run.py: opening a sealed value
-//! exactly as the server's export does (`Keyring::open` with the secret
-//! version's context, then the UTF-8 check), with no I/O around it.
+//! The floor of one secret's cost for bench/run.py, with no I/O around it:
+//! - `ns_per_open`: opening a sealed value as the server's export does
+//!   (`Keyring::open_in` into a reused buffer with the context the cache
+//!   built once, then the UTF-8 check);
+//! - `ns_per_open_reference`: the same value opened with the reference
+//!   `fernet` crate (`Fernet::decrypt`), the binding checked and the value
+//!   copied out, the context built per open: a plain Fernet open.
 //!
-//! Usage: `fernet-open [N]`; prints `{"opens": N, "ns_per_open": F}`.
+//! The two alternate in rounds, so load on the machine hits both alike, and
+//! time is this thread's CPU time (from /proc/thread-self/schedstat, in ns),
+//! not wall time: on a busy machine the thread waits for a core, which an
+//! open does not cost.
+//! Usage: `fernet-open [N]`; prints
+//! `{"opens": N, "ns_per_open": F, "ns_per_open_reference": F}`.
 
 use std::hint::black_box;
-use std::time::Instant;
+
+/// This thread's CPU time so far, in ns (the first field of schedstat).
+fn cpu_ns() -> Result<u128, Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat")?;
+    let first = text.split_whitespace().next().ok_or("empty schedstat")?;
+    Ok(first.parse()?)
+}
 
 use heartlock_core::binding::secret_version_context;
-use heartlock_core::crypto::Keyring;
+use heartlock_core::crypto::{Keyring, OpenBuf};
 
 /// Plaintext size of the benchmark's secrets (bench/run.py seeds 100 B values).
 const VALUE_LEN: usize = 100;
@@ -25,8 +40,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     match run(n) {
-        Ok(ns) => {
-            println!("{{\"opens\": {n}, \"ns_per_open\": {ns:.1}}}");
+        Ok((ns, reference)) => {
+            println!(
+                "{{\"opens\": {n}, \"ns_per_open\": {ns:.1}, \"ns_per_open_reference\": {reference:.1}}}"
+            );
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {
@@ -36,34 +53,81 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(n: usize) -> Result<f64, Box<dyn std::error::Error>> {
-    let ring = Keyring::parse(&Keyring::generate_key())?;
-    let env_id = "0190c7e4-5f2a-7c3b-9d1e-3a4b5c6d7e8f";
+struct Sealed {
+    context: String,
+    version_id: String,
+    key: String,
+    ct: String,
+}
+
+const ENV_ID: &str = "0190c7e4-5f2a-7c3b-9d1e-3a4b5c6d7e8f";
+
+/// (server ns per open, reference ns per open)
+fn run(n: usize) -> Result<(f64, f64), Box<dyn std::error::Error>> {
+    let key = Keyring::generate_key();
+    let ring = Keyring::parse(&key)?;
+    let reference = fernet::Fernet::new(&key).ok_or("bad key")?;
     let mut sealed = Vec::with_capacity(VALUES);
     for i in 0..VALUES {
         let version_id = format!("0190c7e4-5f2a-7c3b-9d1e-{i:012x}");
         let key = format!("SECRET_{i:02}");
         let value: String =
             std::iter::repeat_n(char::from(b'a' + (i % 26) as u8), VALUE_LEN).collect();
-        let ct = ring.seal(
-            &secret_version_context(&version_id, env_id, &key),
-            value.as_bytes(),
-        )?;
-        sealed.push((version_id, key, ct));
+        let context = secret_version_context(&version_id, ENV_ID, &key);
+        let ct = ring.seal(&context, value.as_bytes())?;
+        sealed.push(Sealed {
+            context,
+            version_id,
+            key,
+            ct,
+        });
     }
-    let mut bytes = 0usize;
-    let start = Instant::now();
-    for i in 0..n {
-        let (version_id, key, ct) = &sealed[i % VALUES];
-        // The context is built per open, as the server does.
-        let ctx = secret_version_context(version_id, env_id, key);
-        let opened = ring.open(black_box(&ctx), black_box(ct))?;
-        let value = String::from_utf8(opened.plaintext.to_vec())?;
-        bytes += black_box(value).len();
+    let rounds = 10;
+    let per_round = n.div_ceil(rounds);
+    let (mut server, mut plain) = (0u128, 0u128);
+    let mut buf = OpenBuf::default();
+    for _ in 0..rounds {
+        let start = cpu_ns()?;
+        let mut bytes = 0usize;
+        for i in 0..per_round {
+            let s = &sealed[i % VALUES];
+            let (value, _) = ring.open_in(black_box(&s.context), black_box(&s.ct), &mut buf)?;
+            bytes += black_box(std::str::from_utf8(value)?).len();
+        }
+        server += cpu_ns()? - start;
+        check(bytes, per_round)?;
+
+        let start = cpu_ns()?;
+        let mut bytes = 0usize;
+        for i in 0..per_round {
+            let s = &sealed[i % VALUES];
+            let ctx = secret_version_context(&s.version_id, ENV_ID, &s.key);
+            let payload = reference
+                .decrypt(black_box(&s.ct))
+                .map_err(|_| "reference decrypt failed")?;
+            let value = unbind(&payload, black_box(&ctx)).ok_or("binding mismatch")?;
+            bytes += black_box(String::from_utf8(value.to_vec())?).len();
+        }
+        plain += cpu_ns()? - start;
+        check(bytes, per_round)?;
     }
-    let elapsed = start.elapsed();
-    if bytes != n * VALUE_LEN {
+    let opens = (per_round * rounds) as f64;
+    Ok((server as f64 / opens, plain as f64 / opens))
+}
+
+/// The value after the bound context (`HL1\0`, length, context), if the
+/// context matches.
+fn unbind<'a>(payload: &'a [u8], context: &str) -> Option<&'a [u8]> {
+    let rest = payload.strip_prefix(b"HL1\0")?;
+    let (len, rest) = rest.split_at_checked(2)?;
+    let (bound, value) =
+        rest.split_at_checked(usize::from(u16::from_be_bytes([len[0], len[1]])))?;
+    (bound == context.as_bytes()).then_some(value)
+}
+
+fn check(bytes: usize, opens: usize) -> Result<(), Box<dyn std::error::Error>> {
+    if bytes != opens * VALUE_LEN {
         return Err("opened values have the wrong length".into());
     }
-    Ok(elapsed.as_nanos() as f64 / n as f64)
+    Ok(())
 }

@@ -7,7 +7,7 @@
 //! and keys, never secret values.
 mod writer;
 
-pub use heartlock_store::AuditFilter;
+pub use heartlock_store::{AuditFilter, AuditPage};
 pub use writer::{AuditLog, AuditWriterHandle};
 
 use crate::Domain;
@@ -15,7 +15,7 @@ use crate::error::{BootError, DomainResult};
 use crate::principal::Principal;
 use crate::projects::access;
 use heartlock_config::Settings;
-use heartlock_core::audit::{AuditEvent, ChainBreak, ChainVerifier};
+use heartlock_core::audit::{ChainBreak, ChainVerifier};
 use heartlock_core::roles::{Action, ProjectRole, ServerRole};
 use heartlock_store::{Store, StoreError};
 
@@ -43,10 +43,12 @@ where
     Ok(out)
 }
 
-/// Rows read per round while verifying.
-const VERIFY_BATCH: i64 = 1000;
+/// Rows read per round while verifying: large pages, few round trips.
+const VERIFY_BATCH: i64 = 5000;
 
-/// Audit events, newest first, paginated, with the total matching count.
+/// Audit events, newest first: a page `offset` events past the filter's
+/// seq cursor (if any), with the total matching (capped, see
+/// [`heartlock_store::AuditPage`]) and the cursors of the pages around it.
 /// Server admins see everything; other users the events of the projects
 /// they own or administer; `project` (a slug) narrows to one project, which
 /// needs `ReadAudit` there. Flushes first so a reader sees the events its
@@ -58,7 +60,7 @@ pub async fn search(
     mut filter: AuditFilter,
     limit: i64,
     offset: i64,
-) -> DomainResult<(Vec<AuditEvent>, i64)> {
+) -> DomainResult<AuditPage> {
     let user = crate::projects::require_user(caller)?;
     filter.project_id = None;
     filter.project_ids = None;
@@ -119,11 +121,16 @@ pub async fn verify(store: &Store) -> Result<VerifyReport, StoreError> {
     let mut rounds = 0;
     let head = loop {
         let mut grew = false;
-        loop {
-            let batch = store.audit_batch(after, VERIFY_BATCH).await?;
-            let Some(last) = batch.last() else { break };
+        let mut batch = store.audit_batch(after, VERIFY_BATCH).await?;
+        while let Some(last) = batch.last() {
             after = last.seq;
             grew = true;
+            // The next page is read (and decoded) on another worker while
+            // this one is hashed.
+            let next = tokio::spawn({
+                let store = store.clone();
+                async move { store.audit_batch(after, VERIFY_BATCH).await }
+            });
             for e in &batch {
                 if let Err(b) = verifier.push(e)
                     && first_break.is_none()
@@ -131,6 +138,9 @@ pub async fn verify(store: &Store) -> Result<VerifyReport, StoreError> {
                     first_break = Some(b);
                 }
             }
+            batch = next
+                .await
+                .map_err(|e| StoreError::Database(format!("audit read task: {e}")))??;
         }
         let head = store.audit_head().await?;
         rounds += 1;

@@ -17,7 +17,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 mod ops;
+mod read;
+mod snapshot;
 pub use ops::*;
+use read::{export_in, read_all_in};
+pub use snapshot::Snapshot;
 
 pub const MAX_COMMENT_CHARS: usize = 500;
 pub const MAX_BATCH_KEYS: usize = 1000;
@@ -106,38 +110,6 @@ fn seal(dom: &Domain, place: Place<'_>, value: &str) -> DomainResult<String> {
     dom.keyring
         .seal(&place.context(), value.as_bytes())
         .map_err(|e| DomainError::Internal(e.to_string()))
-}
-
-/// Every live secret of an environment, decrypted, by key.
-pub(super) async fn read_all_in(
-    dom: &Domain,
-    caller: &Principal,
-    project: &ProjectRecord,
-    env: &EnvironmentRecord,
-    action: &str,
-) -> DomainResult<Vec<PlainSecret>> {
-    let stored = dom.cache.snapshot(&dom.store_as(caller), &env.id).await?;
-    let mut out = Vec::with_capacity(stored.len());
-    for s in stored.iter() {
-        let place = Place {
-            version_id: &s.version_id,
-            env_id: &env.id,
-            key: &s.key,
-        };
-        let value = open(dom, place, &s.value_ct)?;
-        out.push(PlainSecret {
-            key: s.key.clone(),
-            value,
-            version: s.version,
-            updated_at: s.updated_at,
-        });
-    }
-    let ev = event(dom, caller, action, Outcome::Success)
-        .project(&project.id)
-        .environment(&env.id)
-        .detail(format!("{} secret(s)", out.len()));
-    dom.audit.record(ev).await;
-    Ok(out)
 }
 
 pub(super) async fn read_one_in(
@@ -505,20 +477,4 @@ pub(super) async fn import_in(
         },
     )
     .await
-}
-
-pub(super) async fn export_in(
-    dom: &Domain,
-    caller: &Principal,
-    project: &ProjectRecord,
-    env: &EnvironmentRecord,
-    format: Format,
-) -> DomainResult<String> {
-    let all = read_all_in(dom, caller, project, env, "secret.export").await?;
-    let map: SecretMap = all.into_iter().map(|s| (s.key, s.value)).collect();
-    if format == Format::Json {
-        // The hot path: serde_json's compact writer is the fastest here.
-        return serde_json::to_string(&map).map_err(|e| DomainError::Internal(e.to_string()));
-    }
-    formats::render(format, &map).map_err(|e| DomainError::validation("format", e.to_string()))
 }

@@ -23,7 +23,8 @@ store_test!(migrate_is_audited_as_the_system, |db: TestDb| async move {
         action: Some("database.migrate".into()),
         ..Default::default()
     };
-    let (events, total) = store.list_audit(&filter, 10, 0).await.unwrap();
+    let heartlock_store::AuditPage { events, total, .. } =
+        store.list_audit(&filter, 10, 0).await.unwrap();
     assert_eq!(total, 1);
     assert_eq!(events[0].event.actor_kind, ActorKind::System);
     assert_eq!(events[0].event.actor_name.as_deref(), Some("migrate"));
@@ -44,7 +45,8 @@ store_test!(
             action: Some("key.rotate".into()),
             ..Default::default()
         };
-        let (events, total) = w.store.list_audit(&filter, 10, 0).await.unwrap();
+        let heartlock_store::AuditPage { events, total, .. } =
+            w.store.list_audit(&filter, 10, 0).await.unwrap();
         assert_eq!(total, 1);
         assert_eq!(events[0].event.actor_kind, ActorKind::System);
         assert_eq!(events[0].event.actor_name.as_deref(), Some("rotate-key"));

@@ -32,7 +32,7 @@ async fn write_events(w: &World, key: &str) -> usize {
         action: Some("secret.write".into()),
         ..Default::default()
     };
-    let (events, _) = w.store.list_audit(&filter, 1000, 0).await.unwrap();
+    let events = w.store.list_audit(&filter, 1000, 0).await.unwrap().events;
     events
         .iter()
         .filter(|e| e.event.secret_key.as_deref() == Some(key))

@@ -68,7 +68,11 @@ store_test!(list_sees_its_own_writes, |db: TestDb| async move {
         ..Default::default()
     };
     log.flush().await;
-    let (page, total) = store.list_audit(&filter, 2, 0).await.unwrap();
+    let heartlock_store::AuditPage {
+        events: page,
+        total,
+        ..
+    } = store.list_audit(&filter, 2, 0).await.unwrap();
     assert_eq!(total, 3);
     assert_eq!(page.len(), 2);
     assert_eq!(page[0].seq, 3);

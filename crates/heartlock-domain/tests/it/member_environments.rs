@@ -161,9 +161,10 @@ store_test!(
             .find(|m| m.user.email == "dev@example.com")
             .unwrap();
         assert_eq!(shown.environments.as_deref(), Some(&limit[..]));
-        let (events, _) = audit::search(&w.dom, &w.owner, Some(P), AuditFilter::default(), 100, 0)
+        let events = audit::search(&w.dom, &w.owner, Some(P), AuditFilter::default(), 100, 0)
             .await
-            .unwrap();
+            .unwrap()
+            .events;
         assert!(events.iter().any(|e| e.event.action == "member.set"
             && e.event.detail.as_deref()
                 == Some("dev@example.com is now member in development, staging")));

@@ -87,3 +87,24 @@ impl<T> Page<T> {
         Self::new(items, params, total)
     }
 }
+
+/// A page of a list that also pages by cursor (the audit log): a deep page
+/// by number costs a walk over every item before it, a cursor does not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CursorPage<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    /// Matching items; a lower bound when `total_exact` is false.
+    pub total: i64,
+    /// False when counting stopped early: there are more than `total`.
+    /// Filtered lists (and any list under row-level security) count at most
+    /// 1,000 items; the administrator's unfiltered log is always exact.
+    pub total_exact: bool,
+    /// Pass as `before` (with no `page`) for the next, older page; null on
+    /// the oldest page.
+    pub next_before: Option<i64>,
+    /// Pass as `after` (with no `page`) for the previous, newer page; null
+    /// on the newest page.
+    pub prev_after: Option<i64>,
+}

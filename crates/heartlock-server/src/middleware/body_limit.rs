@@ -57,6 +57,10 @@ pub(crate) async fn per_path(
         }
         return too_large(limit);
     }
+    // Most requests (every GET) carry no body: nothing to read.
+    if axum::body::HttpBody::is_end_stream(req.body()) {
+        return next.run(req).await;
+    }
     // The whole body is read before anything answers: hyper closes a
     // connection whose body is still arriving when the response goes out,
     // and a proxy reusing it (Caddy) then answers 502 to its next request.

@@ -186,7 +186,12 @@ pub struct AuditQuery {
     action: String,
     #[serde(default)]
     outcome: String,
+    /// Old page-number links still work; the pager itself uses the cursors.
     page: Option<i64>,
+    /// Older than this seq (the "Next" link).
+    before: Option<i64>,
+    /// Just newer than this seq (the "Previous" link).
+    after: Option<i64>,
 }
 
 struct EventRow {
@@ -211,9 +216,8 @@ struct AuditPage {
     outcome: String,
     /// (value, label) of each outcome filter.
     outcomes: Vec<(&'static str, String)>,
-    total: i64,
-    page: i64,
-    pages: i64,
+    /// "123", or "1000+" when counting stopped early.
+    total: String,
     prev_url: Option<String>,
     next_url: Option<String>,
 }
@@ -236,17 +240,22 @@ pub async fn audit_log(
             }
         }),
         outcome,
+        before_seq: q.before,
+        after_seq: q.after,
         ..Default::default()
     };
     let fail = |e| from_domain(ctx.tr, &ctx.path, e);
-    let (_, total) = audit::search(&state, &ctx.caller, None, filter.clone(), 0, 0)
+    let offset = (q.page.unwrap_or(1).clamp(1, i64::from(i32::MAX)) - 1) * EVENTS_PER_PAGE;
+    let found = audit::search(&state, &ctx.caller, None, filter, EVENTS_PER_PAGE, offset)
         .await
         .map_err(fail)?;
-    let (page, pages, offset) = paging(q.page, total, EVENTS_PER_PAGE);
-    let (events, total) = audit::search(&state, &ctx.caller, None, filter, EVENTS_PER_PAGE, offset)
-        .await
-        .map_err(fail)?;
-    let rows = events
+    let total = if found.total_exact {
+        found.total.to_string()
+    } else {
+        format!("{}+", found.total)
+    };
+    let rows = found
+        .events
         .into_iter()
         .map(|e| {
             let ev = e.event;
@@ -271,9 +280,9 @@ pub async fn audit_log(
         })
         .collect();
     let outcome = outcome.map(|o| o.as_str().to_string()).unwrap_or_default();
-    let link = |p: i64| {
+    let link = |cursor: &str, seq: i64| {
         format!(
-            "/admin/audit?action={}&outcome={}&page={p}",
+            "/admin/audit?action={}&outcome={}&{cursor}={seq}",
             urlencode(&action),
             urlencode(&outcome)
         )
@@ -282,8 +291,8 @@ pub async fn audit_log(
         l: Layout::new(&ctx, "admin"),
         tab: "audit",
         rows,
-        prev_url: (page > 1).then(|| link(page - 1)),
-        next_url: (page < pages).then(|| link(page + 1)),
+        prev_url: found.newer.map(|seq| link("after", seq)),
+        next_url: found.older.map(|seq| link("before", seq)),
         action,
         outcome,
         outcomes: ["success", "denied", "failure"]
@@ -291,8 +300,6 @@ pub async fn audit_log(
             .map(|o| (o, ctx.tr.t(&format!("admin.outcome_{o}"))))
             .collect(),
         total,
-        page,
-        pages,
     }))
 }
 

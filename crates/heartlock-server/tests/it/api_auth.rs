@@ -205,7 +205,7 @@ backend_test!(
             outcome: Some(heartlock_core::audit::Outcome::Denied),
             ..Default::default()
         };
-        assert!(srv.store.list_audit(&filter, 10, 0).await.unwrap().1 >= 1);
+        assert!(srv.store.list_audit(&filter, 10, 0).await.unwrap().total >= 1);
         srv.stop().await;
     }
 );

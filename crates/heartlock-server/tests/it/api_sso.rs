@@ -163,7 +163,7 @@ async fn exchange_events(srv: &TestServer, outcome: Outcome) -> usize {
         action: Some("auth.sso_exchange".into()),
         ..Default::default()
     };
-    let (events, _) = srv.store.list_audit(&filter, 100, 0).await.unwrap();
+    let events = srv.store.list_audit(&filter, 100, 0).await.unwrap().events;
     events.iter().filter(|e| e.event.outcome == outcome).count()
 }
 
@@ -220,7 +220,7 @@ backend_test!(
             action: Some("auth.sso_cli_code".into()),
             ..Default::default()
         };
-        let (issued, _) = srv.store.list_audit(&filter, 10, 0).await.unwrap();
+        let issued = srv.store.list_audit(&filter, 10, 0).await.unwrap().events;
         assert_eq!(issued.len(), 2, "each code is audited");
         srv.stop().await;
     }

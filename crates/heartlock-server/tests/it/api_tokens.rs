@@ -202,7 +202,7 @@ backend_test!(a_token_reads_exactly_its_scope, |backend| async move {
         action: Some("secret.export".into()),
         ..Default::default()
     };
-    let (events, _) = srv.store.list_audit(&filter, 50, 0).await.unwrap();
+    let events = srv.store.list_audit(&filter, 50, 0).await.unwrap().events;
     assert!(
         events
             .iter()

@@ -125,7 +125,7 @@ async fn audit_actions(srv: &TestServer) -> Vec<(String, Option<String>)> {
         action: Some("invitation.".into()),
         ..Default::default()
     };
-    let (events, _) = srv.store.list_audit(&filter, 100, 0).await.unwrap();
+    let events = srv.store.list_audit(&filter, 100, 0).await.unwrap().events;
     events
         .into_iter()
         .map(|e| (e.event.action, e.event.detail))

@@ -5,6 +5,7 @@
 mod common;
 
 mod api_admin_oidc;
+mod api_audit;
 mod api_auth;
 mod api_authz_matrix;
 mod api_no_leaks;

@@ -183,7 +183,7 @@ backend_test!(
             actor_id: Some(alice.id.clone()),
             ..Default::default()
         };
-        let (events, _) = srv.store.list_audit(&filter, 10, 0).await.unwrap();
+        let events = srv.store.list_audit(&filter, 10, 0).await.unwrap().events;
         assert_eq!(events.len(), 1, "the sign-in is audited");
         assert_eq!(
             events[0].event.outcome,

@@ -3,7 +3,7 @@ use heartlock_core::audit::{
     ActorKind, AuditEvent, ChainVerifier, GENESIS_HASH, NewAuditEvent, Outcome, event_hash,
 };
 use heartlock_store::testing::TestDb;
-use heartlock_store::{AuditFilter, Store, store_test};
+use heartlock_store::{AuditFilter, AuditPage, Store, store_test};
 
 fn ev(at_ms: i64, action: &str, project: Option<&str>, actor: &str) -> NewAuditEvent {
     NewAuditEvent {
@@ -84,7 +84,11 @@ store_test!(list_filters_paginates_and_counts, |db: TestDb| async move {
 
     let list = |f: AuditFilter, limit: i64, offset: i64| {
         let store = store.clone();
-        async move { store.list_audit(&f, limit, offset).await.unwrap() }
+        async move {
+            let page = store.list_audit(&f, limit, offset).await.unwrap();
+            assert!(page.total_exact);
+            (page.events, page.total)
+        }
     };
 
     // Newest first, with the total of everything.
@@ -225,5 +229,137 @@ store_test!(
         let stored = all(&a).await;
         assert_eq!(stored.len(), 120);
         assert_chain(&stored);
+    }
+);
+
+fn seqs(page: &AuditPage) -> Vec<i64> {
+    page.events.iter().map(|e| e.seq).collect()
+}
+
+fn cursor(project: Option<&str>, before: Option<i64>, after: Option<i64>) -> AuditFilter {
+    AuditFilter {
+        project_id: project.map(Into::into),
+        before_seq: before,
+        after_seq: after,
+        ..Default::default()
+    }
+}
+
+store_test!(
+    keyset_pages_walk_the_log_both_ways,
+    |db: TestDb| async move {
+        let store = db.store().await;
+        // p1 holds seqs 1, 6, 11, 16 and 21.
+        let events: Vec<_> = (0..25)
+            .map(|i| {
+                ev(
+                    i,
+                    "secret.read",
+                    Some(if i % 5 == 0 { "p1" } else { "p2" }),
+                    "u1",
+                )
+            })
+            .collect();
+        store.append_audit(&events).await.unwrap();
+        let list = |f: AuditFilter, limit: i64, offset: i64| {
+            let store = store.clone();
+            async move { store.list_audit(&f, limit, offset).await.unwrap() }
+        };
+        let desc = |hi: i64, lo: i64| (lo..=hi).rev().collect::<Vec<_>>();
+
+        // Unfiltered: the head is the exact total, older pages by cursor...
+        let first = list(cursor(None, None, None), 10, 0).await;
+        assert_eq!(seqs(&first), desc(25, 16));
+        assert_eq!((first.total, first.total_exact), (25, true));
+        assert_eq!((first.older, first.newer), (Some(16), None));
+        let second = list(cursor(None, first.older, None), 10, 0).await;
+        assert_eq!(seqs(&second), desc(15, 6));
+        assert_eq!(
+            (second.older, second.newer, second.total),
+            (Some(6), Some(15), 25)
+        );
+        let last = list(cursor(None, second.older, None), 10, 0).await;
+        assert_eq!(seqs(&last), desc(5, 1));
+        assert_eq!((last.older, last.newer), (None, Some(5)));
+        // ...the same pages by number...
+        assert_eq!(list(cursor(None, None, None), 10, 20).await, last);
+        assert_eq!(
+            seqs(&list(cursor(None, None, None), 10, 10).await),
+            desc(15, 6)
+        );
+        assert!(
+            list(cursor(None, None, None), 10, 30)
+                .await
+                .events
+                .is_empty()
+        );
+        // ...and back to the newest by the other cursor.
+        let back = list(cursor(None, None, last.newer), 10, 0).await;
+        assert_eq!(seqs(&back), desc(15, 6));
+        assert_eq!((back.older, back.newer), (Some(6), Some(15)));
+        let top = list(cursor(None, None, back.newer), 10, 0).await;
+        assert_eq!(seqs(&top), desc(25, 16));
+        assert_eq!((top.older, top.newer), (Some(16), None));
+        // A cursor combines with an offset (counted from the cursor).
+        assert_eq!(
+            seqs(&list(cursor(None, Some(20), None), 3, 2).await),
+            [17, 16, 15]
+        );
+
+        // Filtered: the same walk over the matching rows only.
+        let p1 = Some("p1");
+        let a = list(cursor(p1, None, None), 2, 0).await;
+        assert_eq!(seqs(&a), [21, 16]);
+        assert_eq!(
+            (a.total, a.total_exact, a.older, a.newer),
+            (5, true, Some(16), None)
+        );
+        let b = list(cursor(p1, a.older, None), 2, 0).await;
+        assert_eq!(seqs(&b), [11, 6]);
+        assert_eq!((b.older, b.newer, b.total), (Some(6), Some(11), 5));
+        let c = list(cursor(p1, b.older, None), 2, 0).await;
+        assert_eq!(seqs(&c), [1]);
+        assert_eq!((c.older, c.newer), (None, Some(1)));
+        assert_eq!(list(cursor(p1, None, None), 2, 4).await.events, c.events);
+        let up = list(cursor(p1, None, c.newer), 2, 0).await;
+        assert_eq!(seqs(&up), [11, 6]);
+        assert_eq!((up.older, up.newer), (Some(6), Some(11)));
+    }
+);
+
+store_test!(
+    filtered_totals_stop_counting_at_the_cap,
+    |db: TestDb| async move {
+        let store = db.store().await;
+        let cap = heartlock_store::AUDIT_COUNT_CAP;
+        let events: Vec<_> = (0..=cap)
+            .map(|i| ev(i, "secret.read", Some("p1"), "u1"))
+            .collect();
+        store.append_audit(&events).await.unwrap();
+        let page = store
+            .list_audit(&cursor(Some("p1"), None, None), 3, 0)
+            .await
+            .unwrap();
+        assert_eq!((page.total, page.total_exact), (cap, false));
+        assert_eq!(seqs(&page), [cap + 1, cap, cap - 1]);
+        // Unfiltered, the head gives the exact total at no cost; not under
+        // row-level security, where an actor may see only some seqs.
+        let all = store
+            .list_audit(&AuditFilter::default(), 1, 0)
+            .await
+            .unwrap();
+        let whole = if store.row_security() {
+            (cap, false)
+        } else {
+            (cap + 1, true)
+        };
+        assert_eq!((all.total, all.total_exact), whole);
+        // One fewer matching: exact again.
+        let fewer = AuditFilter {
+            since_ms: Some(1),
+            ..cursor(Some("p1"), None, None)
+        };
+        let page = store.list_audit(&fewer, 3, 0).await.unwrap();
+        assert_eq!((page.total, page.total_exact), (cap, true));
     }
 );

@@ -10,3 +10,4 @@ mod store_secrets;
 mod store_server_settings;
 mod store_throttle;
 mod store_watches;
+mod store_write_queue;

@@ -129,7 +129,8 @@ async fn without_an_actor_the_runtime_role_sees_no_project_rows() {
     assert!(w.app.environments(&w.p1).await.unwrap().is_empty());
     assert!(keys(&w.app, &w.p1_dev).await.is_empty());
     assert!(w.app.members(&w.p1).await.unwrap().is_empty());
-    let (events, total) = w.app.list_audit(&Default::default(), 50, 0).await.unwrap();
+    let heartlock_store::AuditPage { events, total, .. } =
+        w.app.list_audit(&Default::default(), 50, 0).await.unwrap();
     assert!(events.is_empty() && total == 0, "{events:?}");
     // Nor may it write project rows for nobody.
     let nobody = Author {
@@ -154,7 +155,11 @@ async fn a_user_sees_and_writes_only_their_projects() {
     assert_eq!(keys(&alice, &w.p1_dev).await, ["A"]);
     assert_eq!(keys(&alice, &w.p1_prod).await, ["B"]);
     assert!(keys(&alice, &w.p2_dev).await.is_empty());
-    let (events, _) = alice.list_audit(&Default::default(), 50, 0).await.unwrap();
+    let events = alice
+        .list_audit(&Default::default(), 50, 0)
+        .await
+        .unwrap()
+        .events;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].event.project_id.as_deref(), Some(w.p1.as_str()));
     let by_alice = Author {
@@ -248,7 +253,54 @@ async fn the_runtime_role_has_no_ddl_and_the_audit_log_is_append_only() {
         .append_audit(&[event(&w.p1, ActorKind::System, "test")])
         .await
         .unwrap();
-    let (events, total) = system.list_audit(&Default::default(), 50, 0).await.unwrap();
+    let heartlock_store::AuditPage { events, total, .. } =
+        system.list_audit(&Default::default(), 50, 0).await.unwrap();
     assert_eq!((events.len(), total), (3, 3));
     assert_eq!(w.owner.audit_head().await.unwrap().unwrap().0, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_pages_by_cursor_and_number_show_only_visible_events() {
+    let db = TestDb::with_roles(Backend::Postgres, true).await;
+    let w = world(&db).await;
+    // Seqs 1 (p1) and 2 (p2) from the world; then p2, p1, p2, p1 (seqs 3-6).
+    let p2 = w
+        .owner
+        .audit_batch(1, 1)
+        .await
+        .unwrap()
+        .remove(0)
+        .event
+        .project_id
+        .unwrap();
+    for p in [&p2, &w.p1, &p2, &w.p1] {
+        w.owner
+            .append_audit(&[event(p, ActorKind::System, "seed")])
+            .await
+            .unwrap();
+    }
+    let alice = w.app.acting_as(actor("user", &w.alice));
+    let mine = |before: Option<i64>| heartlock_store::AuditFilter {
+        before_seq: before,
+        ..Default::default()
+    };
+    // Her seqs are 6, 4 and 1: not dense, so no page may be found by seq
+    // arithmetic, and the total is hers, not the head.
+    let mut walked = Vec::new();
+    let mut before = None;
+    loop {
+        let page = alice.list_audit(&mine(before), 1, 0).await.unwrap();
+        assert_eq!((page.total, page.total_exact), (3, true));
+        walked.extend(page.events.iter().map(|e| e.seq));
+        match page.older {
+            Some(b) => before = Some(b),
+            None => break,
+        }
+    }
+    assert_eq!(walked, [6, 4, 1]);
+    let by_number = alice.list_audit(&mine(None), 1, 1).await.unwrap();
+    assert_eq!(by_number.events[0].seq, 4);
+    assert_eq!((by_number.older, by_number.newer), (Some(4), Some(4)));
+    let last = alice.list_audit(&mine(None), 1, 2).await.unwrap();
+    assert_eq!((last.events[0].seq, last.older), (1, None));
 }

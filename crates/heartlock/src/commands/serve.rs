@@ -7,7 +7,7 @@ use std::sync::Arc;
 pub async fn serve() -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let settings = super::load_settings()?;
-    logging::init(settings.log_format);
+    let _log = logging::init_server(settings.log_format);
     let bind = settings.bind;
     // Installed before anything can report "listening" (see shutdown_signal).
     let shutdown = heartlock_server::shutdown_signal();

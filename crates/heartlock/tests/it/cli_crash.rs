@@ -160,7 +160,11 @@ async fn crash_loses_nothing(db: TestDb) {
         action: Some("secret.write".into()),
         ..Default::default()
     };
-    let (events, _) = store.list_audit(&filter, 1_000_000, 0).await.unwrap();
+    let events = store
+        .list_audit(&filter, 1_000_000, 0)
+        .await
+        .unwrap()
+        .events;
     let audited: std::collections::HashSet<_> = events
         .iter()
         .filter_map(|e| e.event.secret_key.clone())

@@ -33,13 +33,21 @@ struct AuditPage {
     tr: Tr,
     head: Head,
     rows: Vec<EventRow>,
-    pager: Pager,
-    total: i64,
+    /// Cursor links: a deep page by number would walk the whole log.
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    /// "123", or "1000+" when counting stopped early.
+    total: String,
 }
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
+    /// Old page-number links still work; the pager uses the cursors.
     page: Option<String>,
+    /// Older than this seq.
+    before: Option<i64>,
+    /// Just newer than this seq.
+    after: Option<i64>,
 }
 
 fn row(tr: Tr, e: AuditEvent, envs: &[heartlock_domain::records::EnvironmentRecord]) -> EventRow {
@@ -77,11 +85,16 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     signed_in(&ctx)?;
     let wanted = Pager::requested(q.page.as_deref());
-    let (events, total) = audit::search(
+    let filter = AuditFilter {
+        before_seq: q.before,
+        after_seq: q.after,
+        ..Default::default()
+    };
+    let found = audit::search(
         &state,
         &ctx.caller,
         Some(&project),
-        AuditFilter::default(),
+        filter,
         Pager::PER_PAGE,
         Pager::offset(wanted),
     )
@@ -91,13 +104,23 @@ pub async fn page(
         .await
         .map_err(|e| fail(&ctx, e))?;
     let head = head(&state, &ctx, &project, "audit").await?;
-    let rows = events.into_iter().map(|e| row(ctx.tr, e, &envs)).collect();
+    let rows = found
+        .events
+        .into_iter()
+        .map(|e| row(ctx.tr, e, &envs))
+        .collect();
+    let total = if found.total_exact {
+        found.total.to_string()
+    } else {
+        format!("{}+", found.total)
+    };
     Ok(render(&AuditPage {
         l: Layout::new(&ctx, "projects"),
         tr: ctx.tr,
         head,
         rows,
-        pager: Pager::new(q.page.as_deref(), total, String::new()),
+        prev_url: found.newer.map(|seq| format!("?after={seq}")),
+        next_url: found.older.map(|seq| format!("?before={seq}")),
         total,
     }))
 }

@@ -28,7 +28,7 @@ async fn oidc_audit(srv: &TestServer, action: &str) -> Vec<heartlock_core::audit
         action: Some(action.into()),
         ..Default::default()
     };
-    srv.store.list_audit(&filter, 10, 0).await.unwrap().0
+    srv.store.list_audit(&filter, 10, 0).await.unwrap().events
 }
 
 backend_test!(sso_never_takes_over_a_local_account, |backend| async move {
