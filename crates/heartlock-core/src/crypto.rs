@@ -137,10 +137,12 @@ impl Keyring {
         token: &str,
         buf: &'b mut OpenBuf,
     ) -> Result<(&'b [u8], usize), CryptoError> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = buf.now_secs(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        });
         decrypt_in_place(&self.open_keys, token, now, buf).map_err(|e| match e {
             // Both mean "cannot decrypt": the caller cannot tell a corrupted
             // token from one sealed under a key that is not configured.

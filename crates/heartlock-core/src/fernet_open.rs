@@ -11,8 +11,6 @@
 //! constant time as a whole), then AES-128-CBC with PKCS#7 padding.
 use aes::Aes128;
 use aes::cipher::{BlockDecryptMut, InnerIvInit, KeyInit, block_padding::Pkcs7};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
@@ -46,10 +44,21 @@ impl OpenKey {
     }
 }
 
-/// A reusable buffer for [`decrypt_in_place`]; wiped when dropped.
+/// A reusable buffer for [`decrypt_in_place`]; wiped when dropped. It
+/// also keeps the time of its first use for the clock-skew check of every
+/// token it opens: one clock read per export rather than per value (a
+/// buffer lives for one request).
 #[derive(Default)]
 pub struct OpenBuf {
     raw: Zeroizing<Vec<u8>>,
+    now_secs: Option<u64>,
+}
+
+impl OpenBuf {
+    /// The Unix time of the buffer's first use, read with `now` then.
+    pub(crate) fn now_secs(&mut self, now: impl FnOnce() -> u64) -> u64 {
+        *self.now_secs.get_or_insert_with(now)
+    }
 }
 
 /// Why a token did not open (never carries any of its bytes).
@@ -72,8 +81,9 @@ pub(crate) fn decrypt_in_place<'b>(
 ) -> Result<(&'b [u8], usize), OpenFailure> {
     let raw = &mut buf.raw;
     raw.clear();
-    URL_SAFE_NO_PAD
-        .decode_vec(token.trim_end_matches('='), raw)
+    // SIMD decoding: the scalar decoder was 5.5% of the hot path's CPU.
+    base64_simd::URL_SAFE_NO_PAD
+        .decode_append(token.trim_end_matches('=').as_bytes(), &mut **raw)
         .map_err(|_| OpenFailure::Malformed)?;
     let len = raw.len();
     if len < HEADER + BLOCK + TAG
@@ -108,6 +118,7 @@ pub(crate) fn decrypt_in_place<'b>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     fn key_pair() -> (fernet::Fernet, OpenKey) {
         let text = fernet::Fernet::generate_key();

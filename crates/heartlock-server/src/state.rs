@@ -4,11 +4,14 @@ use heartlock_core::signing::Signer;
 use heartlock_domain::Domain;
 use std::sync::Arc;
 
+/// One `Arc`: axum clones the state for every extractor and layer that
+/// takes it, and a clone of the domain itself is a dozen reference counts.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
     dom: Domain,
-    /// Signs the session, CSRF and flash cookies with SECRET_KEY.
-    pub signer: Arc<Signer>,
+    signer: Signer,
 }
 
 impl AppState {
@@ -17,12 +20,17 @@ impl AppState {
             dom.settings.users.admin_contact_email.clone(),
             dom.settings.users.admin_contact_url.clone(),
         );
-        let signer = Arc::new(cookie_signer(&dom.settings));
-        Self { dom, signer }
+        let signer = cookie_signer(&dom.settings);
+        Self(Arc::new(Inner { dom, signer }))
     }
 
     pub fn domain(&self) -> &Domain {
-        &self.dom
+        &self.0.dom
+    }
+
+    /// Signs the session, CSRF and flash cookies with SECRET_KEY.
+    pub fn signer(&self) -> &Signer {
+        &self.0.signer
     }
 }
 
@@ -50,6 +58,6 @@ fn cookie_signer(settings: &heartlock_config::Settings) -> Signer {
 impl std::ops::Deref for AppState {
     type Target = Domain;
     fn deref(&self) -> &Domain {
-        &self.dom
+        &self.0.dom
     }
 }

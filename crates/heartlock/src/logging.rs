@@ -1,8 +1,8 @@
 //! Log output: human text by default, JSON lines with LOG_FORMAT=json.
 //! RUST_LOG filters as usual (default: info).
+use crate::log_buffer::{BufferedLog, Flusher};
 use heartlock_config::LogFormat;
 use std::io::IsTerminal;
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -30,21 +30,21 @@ pub fn init(format: LogFormat) {
     install(format, std::io::stderr);
 }
 
-/// For `serve`: requests hand their lines (the access log) to a writer
-/// thread instead of waiting on stderr. Nothing is dropped: when the queue
-/// is full the logging request waits. Keep the guard until exit; dropping
-/// it writes out what is still queued.
-pub fn init_server(format: LogFormat) -> WorkerGuard {
-    let (writer, guard) = NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("heartlock-log")
-        // The thread writes what has queued up in one call and flushes when
-        // the queue is empty: no write per line under load, nothing left
-        // waiting once it is quiet.
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
-    install(format, writer);
-    guard
+/// For `serve`: lines are buffered in memory and written out by a thread
+/// (see `log_buffer`), so a request does not wait on stderr. Nothing is
+/// dropped. Keep the returned flusher until exit; dropping it writes out
+/// what is still buffered. Should the thread not start, lines go straight
+/// to stderr.
+pub fn init_server(format: LogFormat) -> Option<Flusher> {
+    match BufferedLog::start(std::io::stderr()) {
+        Ok((writer, flusher)) => {
+            install(format, writer);
+            Some(flusher)
+        }
+        Err(e) => {
+            init(format);
+            tracing::warn!(error = %e, "cannot start the log writer thread; logging directly");
+            None
+        }
+    }
 }

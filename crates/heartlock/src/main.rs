@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 mod cli;
 mod commands;
+mod log_buffer;
 mod logging;
 
 #[derive(Parser)]

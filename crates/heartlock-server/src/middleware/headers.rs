@@ -4,8 +4,6 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderName, HeaderValue, header};
-use tower::Layer;
-use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 
 /// Strict CSP: no inline script or style, so an injected `<script>` or
 /// `style=` attribute is inert even if escaping fails somewhere.
@@ -36,65 +34,63 @@ pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=2592000; includeSubDomains;
 
 pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=()";
 
-type Header<S> = SetResponseHeader<S, HeaderValue>;
+/// The fixed headers, as prepared values (no parsing per response).
+const FIXED: [(HeaderName, HeaderValue); 6] = [
+    (
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ),
+    (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    (
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    ),
+    (
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    ),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    ),
+    (
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static(PERMISSIONS_POLICY),
+    ),
+];
 
-/// Adds the fixed security headers to every response that passes through,
-/// including errors and redirects.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SecurityHeadersLayer;
-
-impl<S> Layer<S> for SecurityHeadersLayer {
-    type Service = Header<Header<Header<Header<Header<Header<S>>>>>>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        let fixed = |name: HeaderName, value: &'static str| {
-            SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-        };
-        let s = fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff").layer(inner);
-        let s = fixed(header::X_FRAME_OPTIONS, "DENY").layer(s);
-        let s = fixed(header::REFERRER_POLICY, "same-origin").layer(s);
-        let s = fixed(
-            HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        )
-        .layer(s);
-        let s = fixed(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY).layer(s);
-        fixed(
-            HeaderName::from_static("permissions-policy"),
-            PERMISSIONS_POLICY,
-        )
-        .layer(s)
-    }
-}
-
-/// Middleware: HSTS on responses to secure requests (as the proxy reported
-/// them, see `client`), unless DEBUG.
-pub(crate) async fn hsts(State(debug): State<bool>, req: Request, next: Next) -> Response {
-    let secure = super::tls::request_is_secure(req.headers(), req.uri());
+/// Middleware, one pass over every response (errors and redirects too),
+/// each header set only where the handler has not set it:
+/// - the fixed security headers;
+/// - HSTS on responses to secure requests (as the proxy reported them, see
+///   `client`), unless DEBUG;
+/// - `Cache-Control: no-store` on `/api/`, so no proxy or browser cache
+///   keeps a secret.
+///
+/// One layer rather than one per header: each layer is a service wrapper
+/// and a boxed future on every request.
+pub(crate) async fn response_headers(
+    State(debug): State<bool>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let hsts = !debug && super::tls::request_is_secure(req.headers(), req.uri());
+    let is_api = req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
-    if secure
-        && !debug
-        && !res
-            .headers()
-            .contains_key(header::STRICT_TRANSPORT_SECURITY)
-    {
-        res.headers_mut().insert(
+    let headers = res.headers_mut();
+    for (name, value) in FIXED {
+        if !headers.contains_key(&name) {
+            headers.insert(name, value);
+        }
+    }
+    if hsts && !headers.contains_key(header::STRICT_TRANSPORT_SECURITY) {
+        headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
         );
     }
-    res
-}
-
-/// Middleware: `Cache-Control: no-store` on `/api/` responses unless the
-/// handler chose otherwise, so no proxy or browser cache keeps a secret.
-/// A tower-http header layer cannot see the request path, hence `from_fn`.
-pub(crate) async fn api_no_store(req: Request, next: Next) -> Response {
-    let is_api = req.uri().path().starts_with("/api/");
-    let mut res = next.run(req).await;
-    if is_api && !res.headers().contains_key(header::CACHE_CONTROL) {
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if is_api && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
 }

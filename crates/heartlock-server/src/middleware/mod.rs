@@ -136,9 +136,7 @@ pub fn harden(router: Router, policy: Arc<HttpPolicy>) -> Router {
                         .latency_unit(LatencyUnit::Millis),
                 ),
         )
-        .layer(headers::SecurityHeadersLayer)
-        .layer(from_fn_with_state(policy.debug, headers::hsts))
-        .layer(from_fn(headers::api_no_store))
+        .layer(from_fn_with_state(policy.debug, headers::response_headers))
         // Before anything that may answer early (see body_limit).
         .layer(from_fn_with_state(limits, body_limit::per_path))
         .layer(from_fn_with_state(Arc::clone(&guard), host::check_host))

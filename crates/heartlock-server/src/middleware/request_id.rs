@@ -24,9 +24,14 @@ pub(crate) fn is_sane_request_id(id: &[u8]) -> bool {
 /// overwrites) generates a fresh UUID instead.
 pub(crate) fn strip_insane_request_id(mut req: Request) -> Request {
     let headers = req.headers_mut();
-    let values: Vec<_> = headers.get_all(&X_REQUEST_ID).iter().collect();
-    let keep = values.len() == 1 && values.iter().all(|v| is_sane_request_id(v.as_bytes()));
-    if !keep {
+    let mut values = headers.get_all(&X_REQUEST_ID).iter();
+    let (first, second) = (values.next(), values.next());
+    let drop = match (first, second) {
+        (None, _) => false,
+        (Some(v), None) => !is_sane_request_id(v.as_bytes()),
+        (Some(_), Some(_)) => true,
+    };
+    if drop {
         headers.remove(&X_REQUEST_ID);
     }
     req

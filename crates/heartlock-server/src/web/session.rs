@@ -46,7 +46,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 /// A cookie set by [`set_cookie`], verified; `None` when missing or forged.
 pub fn signed_cookie(state: &AppState, headers: &HeaderMap, name: &str) -> Option<String> {
     let raw = cookie(headers, name)?;
-    state.signer.unsign(name, &raw).map(str::to_string)
+    state.signer().unsign(name, &raw).map(str::to_string)
 }
 
 /// A signed Set-Cookie value with Heartlock's flags.
@@ -59,7 +59,7 @@ pub fn set_cookie(
     let signed = if value.is_empty() {
         String::new()
     } else {
-        state.signer.sign(name, value)
+        state.signer().sign(name, value)
     };
     set_plain_cookie(state, name, &signed, max_age_secs)
 }
