@@ -182,7 +182,11 @@ def populate(srv, projects, tokens, workers=8):
     """`projects` more projects and `tokens` more service tokens (spread
     over them), created through the API by `workers` threads; returns
     seconds taken."""
-    base, jwt = srv["base"], srv["jwt"]
+    base = srv["base"]
+    # A user of their own: one user may be in at most 1,000 projects, and
+    # the bench user is in a few already.
+    jwt = http("POST", base + "/api/v1/auth/register",
+               body={"email": "population@example.com", "password": "correct horse battery staple"})["access_token"]
     names = [f"pop{i:05d}" for i in range(projects)]
     t0 = time.perf_counter()
 
@@ -417,12 +421,19 @@ def main():
                     help="cargo's target directory (default: $CARGO_TARGET_DIR, else target/)")
     ap.add_argument("--population", default="1000,10000",
                     help="PROJECTS,TOKENS created (each token used once) before the hot path is measured again ('' for none)")
+    ap.add_argument("--writes", type=int, default=10, metavar="SECONDS",
+                    help="seconds of the write rows (bench/writes.py: PUTs at 16 connections; 0 for none)")
+    ap.add_argument("--bulk", default="100000,300000", metavar="VALUES,EVENTS",
+                    help="rotate-key and audit verify rows (bench/bulk.py) on that many values and events ('' for none)")
     ap.add_argument("--no-build", action="store_true")
     args = ap.parse_args()
     if args.quick:
         args.seconds, args.scale_seconds = 3, 2
         if args.population == "1000,10000":
             args.population = "100,1000"
+        if args.bulk == "100000,300000":
+            args.bulk = "10000,30000"
+        args.writes = min(args.writes, 3)
     scales = sorted({int(x) for x in args.scale.split(",") if x.strip()})
     BIN, HELLO, FERNET = (os.path.join(args.target_dir, "release", b) for b in ("heartlock", "hello", "fernet-open"))
 
@@ -458,6 +469,14 @@ def main():
     finally:
         stop_server(srv)
 
+    # The write and bulk rows run on servers of their own (same binary).
+    import bulk, writes  # noqa: E402  (same folder; they import this module)
+    write_rows = writes.write_rows(BIN, args.postgres, args.writes, 16) if args.writes else None
+    bulk_report = None
+    if args.bulk:
+        values, events = (int(x) for x in args.bulk.split(","))
+        bulk_report = bulk.bulk_rows(BIN, args.postgres, values, events)
+
     marginal = None
     if len(scale) >= 2:
         lo, hi = scale[0], scale[-1]
@@ -479,10 +498,18 @@ def main():
         "startup_to_first_response_ms": round(srv["startup_ms"], 1),
         "run_true": rt,
         "population": population,
+        "writes": write_rows,
+        "bulk": bulk_report,
     }
     print(json.dumps(report, indent=2))
     print()
     print(table(report))
+    if write_rows:
+        print()
+        print(writes.table(write_rows))
+    if bulk_report:
+        print()
+        print(bulk.table(bulk_report))
     print(f"\nhot path {hotres['rps']:.0f} req/s = {report['ratio_hot_to_hello']:.1%} of hello, "
           f"{report['ratio_hot_to_healthz']:.1%} of /healthz (target >= 25% of hello); /healthz = {report['ratio_healthz_to_hello']:.1%} of hello (target >= 70%); "
           f"p99 {hotres['p99_ms']:.2f} ms (target < 10), errors {hotres['errors']}, "
