@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", crate::api::router())
         .merge(crate::web::router(state.clone()))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);
     // Off: no route and no middleware at all, so nothing to pay.
     if let Some(m) = &metrics {
@@ -65,6 +66,21 @@ pub fn router(state: AppState) -> Router {
         Some(m) => crate::middleware::metrics::wrap(app, m),
         None => app,
     }
+}
+
+/// A known path asked with a method it does not take: a problem document
+/// (axum adds the `Allow` header listing the methods it does take).
+async fn method_not_allowed(method: axum::http::Method) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+    )
+    .with_detail(format!(
+        "this path does not take {method}; the Allow header lists the methods it takes"
+    ))
+    .into_response()
 }
 
 /// Unknown paths: problem+json for the API and non-browser clients, the

@@ -140,7 +140,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 /// serde names the offending VALUE in "invalid type: string \"…\", expected …"
 /// and "invalid value: integer `…`, expected …": keep only its kind (field
 /// names elsewhere in the message are kept, they are not secret).
-fn redact_serde(msg: &str) -> String {
+pub(super) fn redact_serde(msg: &str) -> String {
     let mut out = msg.to_string();
     for marker in ["invalid type: ", "invalid value: "] {
         if let Some(start) = out.find(marker).map(|i| i + marker.len())

@@ -108,3 +108,32 @@ backend_test!(
         srv.stop().await;
     }
 );
+
+backend_test!(wrong_method_is_a_problem_document, |backend| async move {
+    let srv = TestServer::start(backend, |_| {}).await;
+    let c = client();
+    for (method, path) in [
+        (reqwest::Method::POST, "/healthz"),
+        (reqwest::Method::DELETE, "/api/v1/projects"),
+        (reqwest::Method::PUT, "/api/v1/auth/login"),
+    ] {
+        let r = c
+            .request(method.clone(), srv.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405, "{method} {path}");
+        assert!(r.headers().contains_key("allow"), "{method} {path}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/problem+json",
+            "{method} {path}"
+        );
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["status"], 405, "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains(method.as_str()),
+            "{body}"
+        );
+    }
+});

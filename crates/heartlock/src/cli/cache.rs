@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
-/// Test hook, documented in `heartlock run --help`'s long text: seconds
-/// added to "now" by the age check only. Negative values are ignored, so it
+/// Test hook, deliberately left out of the help (users have no use for
+/// it): seconds added to "now" by the age check only. Negative values are ignored, so it
 /// can make the cache look older but never younger.
 pub const NOW_OFFSET_ENV: &str = "HEARTLOCK_NOW_OFFSET_SECS";
 

@@ -39,9 +39,16 @@ impl CliError {
     pub fn report(&self) -> ExitCode {
         eprintln!("heartlock: {self}");
         if let CliError::Client(ClientError::Problem { status: 401, .. }) = self {
-            eprintln!(
-                "heartlock: hint: sign in again with `heartlock login`, or check HEARTLOCK_TOKEN"
-            );
+            // A service token replaces the login profile: signing in again
+            // would change nothing while it is set.
+            if super::context::env_var(super::context::TOKEN_ENV).is_some() {
+                eprintln!(
+                    "heartlock: hint: the service token in HEARTLOCK_TOKEN was refused \
+                     (revoked, expired or mistyped?); unset it to use your login instead"
+                );
+            } else {
+                eprintln!("heartlock: hint: sign in again with `heartlock login`");
+            }
         }
         self.exit_code()
     }

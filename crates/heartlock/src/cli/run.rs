@@ -22,8 +22,7 @@ const DEFAULT_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 #[command(
     after_long_help = "With --fallback-cache, the last successful fetch is kept \
 encrypted under ~/.cache/heartlock and used only when the server cannot be reached \
-(connection error, timeout or 5xx), never when it refuses the credentials. \
-HEARTLOCK_NOW_OFFSET_SECS (a test hook) adds seconds to the clock of the age check."
+(connection error, timeout or 5xx), never when it refuses the credentials."
 )]
 pub struct RunArgs {
     #[command(flatten)]

@@ -38,8 +38,11 @@ enum TokensCommand {
     },
     /// The project's tokens (never the tokens themselves).
     Ls,
-    /// Revoke a token by id.
-    Revoke { id: String },
+    /// Revoke a token, by id or by name (of exactly one active token).
+    Revoke {
+        #[arg(value_name = "ID_OR_NAME")]
+        token: String,
+    },
 }
 
 fn info_json(t: &TokenInfo) -> serde_json::Value {
@@ -134,13 +137,44 @@ pub async fn run(args: TokensArgs) -> CliResult<()> {
             }
             t.print()
         }
-        TokensCommand::Revoke { id } => {
+        TokensCommand::Revoke { token } => {
             let mut s = Session::open(&ctx).await?;
+            let list = s
+                .call_all(async |c, page| c.list_tokens(project, page).await)
+                .await?;
+            let id = pick_token(&list, &token, project)?;
             s.call(async |c| c.revoke_token(project, &id).await).await?;
             if args.out.json {
                 return output::json(&json!({ "id": id, "revoked": true }));
             }
             output::out(&format!("revoked token {id}\n"))
         }
+    }
+}
+
+/// The token `wanted` names: an id, else the name of exactly one token
+/// that is not revoked yet.
+fn pick_token(list: &[TokenInfo], wanted: &str, project: &str) -> CliResult<String> {
+    if let Some(t) = list.iter().find(|t| t.id == wanted) {
+        return Ok(t.id.clone());
+    }
+    let live: Vec<&TokenInfo> = list
+        .iter()
+        .filter(|t| t.name == wanted && t.revoked_at.is_none())
+        .collect();
+    match live.as_slice() {
+        [one] => Ok(one.id.clone()),
+        [] => Err(usage(format!(
+            "project {project} has no active token with the id or name {wanted:?} \
+             (`heartlock tokens ls` lists them)"
+        ))),
+        many => Err(usage(format!(
+            "{} active tokens are named {wanted:?}: revoke one by id ({})",
+            many.len(),
+            many.iter()
+                .map(|t| t.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
     }
 }

@@ -133,7 +133,7 @@ fn fallback_cache_serves_when_the_server_is_down_and_only_then() {
         "{err}"
     );
 
-    // Two hours later (the documented test hook), a 1h cache is too old.
+    // Two hours later (the test hook, kept out of the help), a 1h cache is too old.
     let later = [
         ("HEARTLOCK_TOKEN", token.as_str()),
         ("HEARTLOCK_NOW_OFFSET_SECS", "7200"),
@@ -304,4 +304,56 @@ fn set_from_stdin_json_output_and_errors() {
     let out = fx.cli(&[], &["secrets", "set", "1BAD=s3cr3t-value"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(!text(&out.stderr).contains("s3cr3t"));
+}
+
+#[test]
+fn tokens_are_revoked_by_name_or_id() {
+    let fx = Fixture::with_project();
+    let create_json = |name: &str| {
+        let out = fx.cli(&[], &["tokens", "create", name, "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let create = |name: &str| create_json(name)["id"].as_str().unwrap().to_string();
+    let ci_token = create_json("ci")["token"].as_str().unwrap().to_string();
+    fx.ok(&[("HEARTLOCK_TOKEN", &ci_token)], &["secrets", "ls"]);
+    let dup_a = create("dup");
+    let dup_b = create("dup");
+
+    let out = fx.ok(&[], &["tokens", "revoke", "ci"]);
+    assert!(out.contains("revoked token"), "{out}");
+    // The refused token is named as the cause, not the login.
+    let out = fx.cli(&[("HEARTLOCK_TOKEN", &ci_token)], &["secrets", "ls"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("HEARTLOCK_TOKEN was refused"), "{err}");
+    assert!(!err.contains("heartlock login"), "{err}");
+    // Revoked: the name now names no active token.
+    let out = fx.cli(&[], &["tokens", "revoke", "ci"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("no active token") && err.contains("\"ci\""),
+        "{err}"
+    );
+
+    let out = fx.cli(&[], &["tokens", "revoke", "dup"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("2 active tokens") && err.contains(&dup_a) && err.contains(&dup_b),
+        "{err}"
+    );
+    fx.ok(&[], &["tokens", "revoke", &dup_a]);
+    // One left under that name: the name is enough now.
+    fx.ok(&[], &["tokens", "revoke", "dup"]);
+    let ls: serde_json::Value =
+        serde_json::from_str(&fx.ok(&[], &["tokens", "ls", "--json"])).unwrap();
+    let live = ls
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["revoked_at"].is_null())
+        .count();
+    assert_eq!(live, 0, "{ls}");
 }
