@@ -47,7 +47,7 @@ pub struct WhoamiArgs {
     out: Output,
 }
 
-fn prompt_line(label: &str) -> CliResult<String> {
+pub(super) fn prompt_line(label: &str) -> CliResult<String> {
     eprint!("{label}");
     let _ = std::io::stderr().flush();
     let mut line = String::new();

@@ -1,12 +1,13 @@
-//! `heartlock projects ls | create` and `heartlock envs ls`.
+//! `heartlock projects ls | create` and `heartlock envs ls | create | rename | rm`.
 use super::args::{Output, Target};
 use super::context::Context;
-use super::error::CliResult;
+use super::error::{CliResult, usage};
 use super::output::{self, Table};
 use super::session::Session;
 use clap::{Args, Subcommand};
-use heartlock_client::{Environment, NewProject, Project, ProjectQuery};
+use heartlock_client::{Environment, EnvironmentUpdate, NewProject, Project, ProjectQuery};
 use serde_json::json;
+use std::io::IsTerminal;
 
 #[derive(Args)]
 pub struct ProjectsArgs {
@@ -48,6 +49,23 @@ pub struct EnvsArgs {
 enum EnvsCommand {
     /// The project's environments, in order.
     Ls,
+    /// Add an environment (last in order).
+    Create {
+        /// Slug: lowercase letters, digits and dashes.
+        slug: String,
+        /// Display name (default: from the slug).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Change an environment's display name (its slug stays).
+    Rename { env: String, name: String },
+    /// Delete an environment and every secret in it.
+    Rm {
+        env: String,
+        /// Do not ask (required when standard input is not a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 fn env_json(e: &Environment) -> serde_json::Value {
@@ -129,5 +147,59 @@ pub async fn envs(args: EnvsArgs) -> CliResult<()> {
             }
             t.print()
         }
+        EnvsCommand::Create { slug, name } => {
+            let e = s
+                .call(async |c| c.create_environment(project, &slug, name.as_deref()).await)
+                .await?;
+            if args.out.json {
+                return output::json(&env_json(&e));
+            }
+            output::out(&format!(
+                "created environment {} ({}) in {project}\n",
+                e.slug, e.name
+            ))
+        }
+        EnvsCommand::Rename { env, name } => {
+            let update = EnvironmentUpdate {
+                name: Some(name),
+                position: None,
+            };
+            let e = s
+                .call(async |c| c.update_environment(project, &env, &update).await)
+                .await?;
+            if args.out.json {
+                return output::json(&env_json(&e));
+            }
+            output::out(&format!("renamed environment {} to {}\n", e.slug, e.name))
+        }
+        EnvsCommand::Rm { env, yes } => {
+            confirm_delete(project, &env, yes)?;
+            s.call(async |c| c.delete_environment(project, &env).await)
+                .await?;
+            if args.out.json {
+                return output::json(&json!({ "slug": env, "deleted": true }));
+            }
+            output::out(&format!("deleted environment {env} of {project}\n"))
+        }
     }
+}
+
+/// Deleting an environment deletes its secrets: `--yes`, or the slug typed
+/// again on a terminal.
+fn confirm_delete(project: &str, env: &str, yes: bool) -> CliResult<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(usage(format!(
+            "deleting environment {env} deletes every secret in it: add --yes to confirm"
+        )));
+    }
+    let typed = super::auth::prompt_line(&format!(
+        "Delete environment {env} of {project} and every secret in it? Type its slug to confirm: "
+    ))?;
+    if typed != env {
+        return Err(usage("not confirmed: nothing deleted"));
+    }
+    Ok(())
 }

@@ -357,3 +357,37 @@ fn tokens_are_revoked_by_name_or_id() {
         .count();
     assert_eq!(live, 0, "{ls}");
 }
+
+#[test]
+fn environments_are_created_renamed_and_removed() {
+    let fx = Fixture::with_project();
+    let out = fx.ok(&[], &["envs", "create", "qa", "--name", "Quality"]);
+    assert!(out.contains("created environment qa (Quality)"), "{out}");
+    fx.ok(&[], &["secrets", "set", "-e", "qa", "A=1"]);
+    let out = fx.ok(&[], &["envs", "rename", "qa", "Acceptance"]);
+    assert!(
+        out.contains("renamed environment qa to Acceptance"),
+        "{out}"
+    );
+    let ls: serde_json::Value =
+        serde_json::from_str(&fx.ok(&[], &["envs", "ls", "--json"])).unwrap();
+    assert!(
+        ls.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["slug"] == "qa" && e["name"] == "Acceptance"),
+        "{ls}"
+    );
+    // Standard input is not a terminal: without --yes nothing is deleted.
+    let out = fx.cli(&[], &["envs", "rm", "qa"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--yes"), "{}", text(&out.stderr));
+    assert_eq!(fx.ok(&[], &["secrets", "get", "-e", "qa", "A"]), "1\n");
+    let out = fx.ok(&[], &["envs", "rm", "qa", "--yes"]);
+    assert!(out.contains("deleted environment qa"), "{out}");
+    let out = fx.cli(&[], &["secrets", "get", "-e", "qa", "A"]);
+    assert_eq!(out.status.code(), Some(1));
+    // A refusal from the server is reported, not swallowed.
+    let out = fx.cli(&[], &["envs", "rename", "no-such-env", "X"]);
+    assert_eq!(out.status.code(), Some(1));
+}
