@@ -391,3 +391,32 @@ fn environments_are_created_renamed_and_removed() {
     let out = fx.cli(&[], &["envs", "rename", "no-such-env", "X"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn setup_checks_the_project_and_environment() {
+    let fx = Fixture::with_project();
+    let out = fx.cli(&[], &["setup", "--no-input", "-p", "demo", "-e", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("no environment nope") && err.contains("dev, prod"),
+        "{err}"
+    );
+    let out = fx.cli(&[], &["setup", "--no-input", "-p", "nope", "-e", "dev"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("no project nope") && err.contains("yours: demo"),
+        "{err}"
+    );
+    // Neither refusal replaced the file the fixture wrote.
+    let t: serde_json::Value = serde_json::from_str(&fx.ok(&[], &["whoami", "--json"])).unwrap();
+    assert_eq!(
+        (t["project"].as_str(), t["environment"].as_str()),
+        (Some("demo"), Some("dev"))
+    );
+    // An existing pair is written.
+    fx.ok(&[], &["setup", "--no-input", "-p", "demo", "-e", "prod"]);
+    let t: serde_json::Value = serde_json::from_str(&fx.ok(&[], &["whoami", "--json"])).unwrap();
+    assert_eq!(t["environment"], "prod");
+}
