@@ -36,9 +36,18 @@ pub struct RunArgs {
     /// Oldest cache to use, e.g. 30m, 1h, 2d [default: 24h].
     #[arg(long, value_parser = humantime::parse_duration, requires = "fallback_cache")]
     max_age: Option<Duration>,
+    /// A shell command line, run with `sh -c` (pipes, `&&`, `$VAR`
+    /// expanded after the secrets are set), instead of `-- CMD ARGS…`.
+    #[arg(
+        long = "command",
+        short = 'c',
+        value_name = "SHELL",
+        conflicts_with = "command"
+    )]
+    shell: Option<OsString>,
     /// The command and its arguments (after `--`).
     #[arg(
-        required = true,
+        required_unless_present = "shell",
         trailing_var_arg = true,
         allow_hyphen_values = true,
         value_name = "CMD"
@@ -135,7 +144,15 @@ fn from_cache(cache: &Cache, error: CliError, max_age: Duration) -> CliResult<Se
 }
 
 fn exec(args: &RunArgs, secrets: SecretMap) -> CliResult<ExitCode> {
-    let Some((program, rest)) = args.command.split_first() else {
+    let shell;
+    let argv: &[OsString] = match &args.shell {
+        Some(line) => {
+            shell = [OsString::from("sh"), OsString::from("-c"), line.clone()];
+            &shell
+        }
+        None => &args.command,
+    };
+    let Some((program, rest)) = argv.split_first() else {
         return Err(super::error::usage("no command given"));
     };
     let mut cmd = std::process::Command::new(program);

@@ -16,6 +16,14 @@ fn run_execs_the_command_with_secrets_and_its_exit_code() {
     assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "from-heartlock\n");
 
+    // A shell command line.
+    let out = fx.cli(&[], &["run", "--command", "echo \"$KEY|$OTHER\" && exit 3"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "from-heartlock|x\n");
+    // Both forms at once is a usage error.
+    let out = fx.cli(&[], &["run", "-c", "true", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
     // With a service token and nothing else but the server.
     let token = fx.token();
     let env = [
