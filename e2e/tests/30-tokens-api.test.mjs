@@ -38,6 +38,17 @@ test('create a read token for two environments; shown once', async () => {
   token = await page.locator('#new-token').getAttribute('data-value');
   assert.match(token ?? '', /^hl_st_/);
   assert.match(await mainText(page), /ci-deploy/);
+  // Ready-to-paste usage for its first environment: the CLI and curl with
+  // the token, the CI step with a repository secret instead.
+  const cli = await page.locator('#token-usage-1').textContent();
+  assert.ok(cli.includes(`HEARTLOCK_TOKEN=${token}`) && cli.includes(`heartlock run -p ${P} -e development --`), cli);
+  const curl = await page.locator('#token-usage-2').textContent();
+  const url = curl.match(/(http\S+secrets:export)/)?.[1];
+  assert.ok(curl.includes(`Bearer ${token}`) && url, curl);
+  const pasted = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(pasted.status, 200, 'the curl snippet works as printed');
+  const ci = await page.locator('#token-usage-3').textContent();
+  assert.ok(ci.includes('${{ secrets.HEARTLOCK_TOKEN }}') && !ci.includes(token), ci);
   await checkPage(page, 'token-created');
   saveState({ token });
   // Shown once: a reload does not show it again.

@@ -10,7 +10,7 @@ use crate::web::session::WebCtx;
 use crate::web::{Layout, redirect_with_flash, render};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use heartlock_domain::records::{EnvironmentRecord, TokenRecord};
 use heartlock_domain::tokens::{self as svc, NewToken};
@@ -28,10 +28,33 @@ pub struct TokenRow {
     pub confirm: String,
 }
 
-/// A token just created: its only appearance.
+/// A token just created: its only appearance, with ready-to-paste usage.
 pub struct Created {
     pub title: String,
     pub token: String,
+    /// `heartlock run`, curl and a GitHub Actions step, for its first
+    /// environment.
+    pub usage: Vec<(String, String)>,
+}
+
+/// The usage snippets of a new token: the CLI and curl with the token
+/// itself (shown this once anyway), the CI step with a repository secret
+/// (a token belongs in the CI's secret store, not in a workflow file).
+fn usage(tr: Tr, server: &str, project: &str, env: &str, token: &str) -> Vec<(String, String)> {
+    let cli = format!(
+        "HEARTLOCK_TOKEN={token} HEARTLOCK_SERVER={server} \\\n  heartlock run -p {project} -e {env} -- ./your-command"
+    );
+    let curl = format!(
+        "curl -H \"Authorization: Bearer {token}\" \\\n  {server}/api/v1/projects/{project}/environments/{env}/secrets:export"
+    );
+    let github = format!(
+        "- name: Run with Heartlock secrets\n  env:\n    HEARTLOCK_TOKEN: ${{{{ secrets.HEARTLOCK_TOKEN }}}}\n    HEARTLOCK_SERVER: {server}\n  run: heartlock run -p {project} -e {env} -- ./deploy.sh"
+    );
+    vec![
+        (tr.t("tokens.usage_cli"), cli),
+        (tr.t("tokens.usage_curl"), curl),
+        (tr.t("tokens.usage_github"), github),
+    ]
 }
 
 #[derive(Template)]
@@ -147,6 +170,7 @@ impl TokenForm {
 pub async fn create(
     State(state): State<AppState>,
     Path(project): Path<String>,
+    headers: HeaderMap,
     f: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let CheckedForm { ctx, form } = f;
@@ -177,10 +201,18 @@ pub async fn create(
     };
     match svc::create(&state, &ctx.caller, &project, new).await {
         Ok(done) => {
+            let server = state
+                .settings
+                .base_url
+                .clone()
+                .or_else(|| crate::mail_context::request_base_url(&state, &headers))
+                .unwrap_or_default();
+            let env = form.environments.first().map_or("", String::as_str);
             let created = Some(Created {
                 title: ctx
                     .tr
                     .tf("tokens.created_title", &[("name", &done.record.name)]),
+                usage: usage(ctx.tr, &server, &project, env, &done.token),
                 token: done.token,
             });
             let r = build(&state, &ctx, &project, created, None).await?;
