@@ -43,7 +43,7 @@ enum GroupsCommand {
 fn grant_json(g: &GroupGrant) -> serde_json::Value {
     json!({
         "group": g.group, "role": g.role, "environments": g.environments,
-        "created_at": g.created_at,
+        "created_at": output::json_time(g.created_at),
     })
 }
 

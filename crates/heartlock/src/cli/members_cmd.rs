@@ -52,8 +52,8 @@ enum MembersCommand {
 fn invitation_json(i: &Invitation) -> serde_json::Value {
     json!({
         "id": i.id, "email": i.email, "role": i.role, "environments": i.environments,
-        "language": i.language, "expires_at": i.expires_at, "expired": i.expired,
-        "created_at": i.created_at, "invited_by": i.invited_by,
+        "language": i.language, "expires_at": output::json_time(i.expires_at), "expired": i.expired,
+        "created_at": output::json_time(i.created_at), "invited_by": i.invited_by,
     })
 }
 

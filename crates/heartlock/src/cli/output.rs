@@ -86,6 +86,19 @@ pub fn date_ms(ms: i64) -> String {
     humantime::format_rfc3339_seconds(at).to_string()
 }
 
+/// A Unix-milliseconds time for `--json` output: an RFC 3339 string in UTC
+/// with milliseconds (`2026-12-02T13:58:00.123Z`); null when absent or out
+/// of range.
+pub fn json_time(ms: impl Into<Option<i64>>) -> serde_json::Value {
+    match ms.into().and_then(|ms| u64::try_from(ms).ok()) {
+        Some(ms) => {
+            let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+            serde_json::Value::String(humantime::format_rfc3339_millis(at).to_string())
+        }
+        None => serde_json::Value::Null,
+    }
+}
+
 /// An optional Unix-milliseconds date, or `-`.
 pub fn opt_date_ms(ms: Option<i64>) -> String {
     ms.map_or_else(|| "-".into(), date_ms)

@@ -76,7 +76,7 @@ fn project_json(p: &Project) -> serde_json::Value {
     json!({
         "slug": p.slug, "name": p.name, "org": p.org, "role": p.role,
         "environments": p.environments.iter().map(env_json).collect::<Vec<_>>(),
-        "created_at": p.created_at, "updated_at": p.updated_at,
+        "created_at": output::json_time(p.created_at), "updated_at": output::json_time(p.updated_at),
     })
 }
 

@@ -83,7 +83,7 @@ pub async fn run(args: SecretsArgs) -> CliResult<()> {
                 let list: Vec<_> = items
                     .iter()
                     .map(|i| {
-                        let mut v = json!({ "key": i.key, "version": i.version, "updated_at": i.updated_at });
+                        let mut v = json!({ "key": i.key, "version": i.version, "updated_at": output::json_time(i.updated_at) });
                         if reveal {
                             v["value"] = json!(i.value);
                         }
@@ -111,7 +111,7 @@ pub async fn run(args: SecretsArgs) -> CliResult<()> {
             if json {
                 return output::json(&json!({
                     "key": secret.key, "value": secret.value,
-                    "version": secret.version, "updated_at": secret.updated_at,
+                    "version": secret.version, "updated_at": output::json_time(secret.updated_at),
                 }));
             }
             if raw {
@@ -149,7 +149,7 @@ pub async fn run(args: SecretsArgs) -> CliResult<()> {
                         let mut o = json!({
                             "version": v.version, "deleted": v.deleted,
                             "author_user_id": v.author_user_id, "author_token_id": v.author_token_id,
-                            "comment": v.comment, "created_at": v.created_at,
+                            "comment": v.comment, "created_at": output::json_time(v.created_at),
                         });
                         if reveal {
                             o["value"] = json!(v.value);

@@ -152,7 +152,7 @@ async fn create(target: &Target, a: CreateArgs, json: bool) -> CliResult<()> {
         return output::json(&json!({
             "id": created.id,
             "link": link,
-            "expires_at": created.expires_at,
+            "expires_at": output::json_time(created.expires_at),
             "views": created.views_allowed,
             "passphrase": sealed.kdf.is_some(),
         }));
@@ -268,8 +268,8 @@ async fn list(target: &Target, json: bool) -> CliResult<()> {
             .map(|x| {
                 json!({
                     "id": x.id, "label": x.label, "views_allowed": x.views_allowed,
-                    "views_left": x.views_left, "expires_at": x.expires_at,
-                    "created_at": x.created_at, "passphrase": x.passphrase,
+                    "views_left": x.views_left, "expires_at": output::json_time(x.expires_at),
+                    "created_at": output::json_time(x.created_at), "passphrase": x.passphrase,
                     "size": x.size, "source": x.source,
                 })
             })

@@ -107,7 +107,7 @@ pub async fn open(a: OpenArgs, json: bool) -> CliResult<()> {
         let mut v = json!({
             "id": link.id,
             "views_left": revealed.views_left,
-            "expires_at": info.expires_at,
+            "expires_at": output::json_time(info.expires_at),
         });
         match (&content, &written) {
             (Content::Text(t), None) => {

@@ -48,9 +48,9 @@ enum TokensCommand {
 fn info_json(t: &TokenInfo) -> serde_json::Value {
     json!({
         "id": t.id, "name": t.name, "prefix": t.prefix, "environments": t.environments,
-        "access": t.access, "allowed_cidrs": t.allowed_cidrs, "expires_at": t.expires_at,
-        "last_used_at": t.last_used_at, "revoked_at": t.revoked_at,
-        "created_by": t.created_by, "created_at": t.created_at,
+        "access": t.access, "allowed_cidrs": t.allowed_cidrs, "expires_at": output::json_time(t.expires_at),
+        "last_used_at": output::json_time(t.last_used_at), "revoked_at": output::json_time(t.revoked_at),
+        "created_by": t.created_by, "created_at": output::json_time(t.created_at),
     })
 }
 

@@ -286,6 +286,18 @@ fn set_from_stdin_json_output_and_errors() {
             serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"));
         if args[..2] == ["secrets", "get"] {
             assert_eq!(v["value"], value);
+            // Times are RFC 3339 strings in UTC.
+            let at = v["updated_at"].as_str().unwrap_or_default();
+            assert!(
+                at.len() == 24 && at.ends_with('Z') && at.as_bytes()[10] == b'T',
+                "{v}"
+            );
+        }
+        if args[..2] == ["tokens", "ls"] {
+            for t in v.as_array().unwrap() {
+                assert!(t["created_at"].is_string(), "{t}");
+                assert!(t["revoked_at"].is_null(), "{t}");
+            }
         }
     }
     let ls: serde_json::Value =
